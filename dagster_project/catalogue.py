@@ -27,7 +27,7 @@ TREND_BREAK_KINDS = {
     "incomplete year",
     "registration change",
 }
-MARKERS = {"nb", "--", "*", "**"}
+MARKERS = {"nb", "n.b.", "--", "*", "**", "***", "****"}
 YEAR_LABEL = re.compile(r"^(\d{4})\**$")
 
 
@@ -205,6 +205,10 @@ def load_table(path: Path) -> Table:
         raise SourceError(path, entry.line_of("part"), f"part must be 'appendix' or 'body', got {table.part!r}")
     if table.available and not table.columns:
         raise SourceError(path, entry.line, "an available table needs columns")
+    outside = [c.label for c in table.columns if c.year is not None and c.year not in table.years]
+    if outside:
+        raise SourceError(path, entry.line_of("columns"),
+                          f"column(s) {outside} have a year outside the table's coverage {list(table.years)}")
     if path.stem != table.id:
         raise SourceError(path, entry.line_of("id"), f"id {table.id!r} must equal the file name {path.stem!r}")
     return table

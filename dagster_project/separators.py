@@ -16,7 +16,7 @@ from functools import lru_cache
 GROUP = re.compile(r"^\d+\**$")
 PERCENT = re.compile(r"^[+-]?\d+(,\d+)?%\**$")
 DECIMAL = re.compile(r"^[+-]?\d+,\d+\**$")
-MARKER = re.compile(r"^(nb|--)$")
+MARKER = re.compile(r"^(nb|n\.b\.|--)$")
 
 
 def is_value_token(token: str) -> bool:

@@ -1,0 +1,36 @@
+# Every target sets itself up: a fresh clone needs only `make run` / `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export LADDER_WAREHOUSE ?= $(CURDIR)/warehouse.duckdb
+export LADDER_REPORT ?= $(wildcard $(CURDIR)/../shared/report/000_694cfc149f605398.txt)
+
+.PHONY: run test ui install extract clean
+
+install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+run: install  ## materialise every asset and check into $(LADDER_WAREHOUSE)
+	$(BIN)/ladder run
+
+test: install  ## run the test suite
+	$(BIN)/pytest
+
+ui: install  ## Dagster UI on the same warehouse and instance
+	$(BIN)/dagster dev -m dagster_project.definitions
+
+extract: install  ## re-transcribe sources/data from the report text
+	$(BIN)/ladder extract $(LADDER_REPORT)
+
+clean:
+	rm -rf $(DAGSTER_HOME) warehouse.duckdb warehouse.duckdb.wal

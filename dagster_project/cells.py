@@ -1,0 +1,107 @@
+"""Turn one transcription CSV into tidy cells with a stable address and typed dimensions.
+
+Every problem is reported as ``file:line: message`` (CSV lines count from 1 = header).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pandas as pd
+
+from .catalogue import PERCENT_STATS, Table
+from .reference import Reference
+from .yamlfile import SourceError
+
+# Thousands are separated by a space (appendix) or a dot (body Tabel 1); decimals by a comma.
+NUMBER = re.compile(r"^(?P<sign>[+-]?)(?P<digits>\d{1,3}(?:[ .]\d{3})*|\d+)(?:,(?P<dec>\d+))?(?P<pct>%?)(?P<star>\**)$")
+MARKERS = {"nb", "n.b.", "--"}
+
+CELL_COLUMNS = [
+    "table_id", "table_label", "row_no", "col_no", "row_label", "code", "column_label", "printed",
+    "value", "marker", "rounding", "stat", "unit", "geo_code", "geo_level", "year", "school_year",
+    "span", "measure", "breakdown",
+]
+
+
+def parse_printed(printed: str) -> tuple[float | None, str, float | None]:
+    """(value, marker, rounding unit) of a printed cell; raises ValueError on text that is no figure."""
+    if printed == "":
+        return None, "", None
+    if printed in MARKERS:
+        return None, printed, None
+    m = NUMBER.match(printed)
+    if not m:
+        raise ValueError(f"'{printed}' is neither a printed figure nor a marker ({', '.join(sorted(MARKERS))})")
+    dec = m.group("dec") or ""
+    digits = m.group("digits").replace(" ", "").replace(".", "")
+    value = float(f"{m.group('sign')}{digits}.{dec or 0}")
+    return value, m.group("star"), 10.0 ** -len(dec)
+
+
+def _read_csv(table: Table) -> tuple[list[str], list[list[str]]]:
+    path = table.data_path
+    if not path.exists():
+        raise SourceError(path, None, f"data file for {table.id} is missing (run `ladder extract`)")
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        raise SourceError(path, 1, "empty data file")
+    return rows[0], rows[1:]
+
+
+def table_cells(table: Table, ref: Reference) -> pd.DataFrame:
+    """All cells of ``table`` as a tidy frame (one row per printed cell, blanks included)."""
+    path = table.data_path
+    header, body = _read_csv(table)
+    labels = [c.label for c in table.columns]
+    fixed = ["row", "code"] if header[:2] == ["row", "code"] else ["row"]
+    missing = [c for c in labels if c not in header]
+    if missing or header[: len(fixed)] != fixed:
+        raise SourceError(path, 1, f"missing column(s) {missing or fixed}; header must be {fixed + labels}")
+    extra = [c for c in header[len(fixed):] if c not in labels]
+    if extra:
+        raise SourceError(path, 1, f"column(s) {extra} are not in the catalogue entry {table.path}")
+    geo_rows = sum(ref.geo(r[0]) is not None for r in body if r)
+    geo_table = not table.rows and geo_rows * 2 > len(body)
+    row_specs = {r.label: r for r in table.rows}
+    seen: dict[str, int] = {}
+    records = []
+    for line_no, raw in enumerate(body, start=2):
+        if len(raw) != len(header):
+            raise SourceError(path, line_no, f"{len(raw)} fields, expected {len(header)}")
+        label = raw[0]
+        if label in seen:
+            raise SourceError(path, line_no, f"duplicate row '{label}' (first on line {seen[label]})")
+        seen[label] = line_no
+        spec = row_specs.get(label)
+        row_stat = table.row_stat(label)
+        geo = ref.geo(label)
+        if spec and spec.geo:
+            geo = (spec.geo, ref.geo_levels.get(spec.geo, ""))
+        if geo_table and geo is None and row_stat is None:
+            raise SourceError(path, line_no, f"unknown geography '{label}' (not in sources/reference/geography.csv)")
+        code = raw[1] if fixed == ["row", "code"] else ""
+        for col_no, col in enumerate(table.columns):
+            printed = raw[len(fixed) + col_no]
+            try:
+                value, marker, rounding = parse_printed(printed)
+            except ValueError as exc:
+                raise SourceError(path, line_no, f"row '{label}', column '{col.label}': {exc}") from None
+            stat = row_stat or col.stat
+            geo_code = geo[0] if geo else col.geo
+            records.append({
+                "table_id": table.id, "table_label": table.table, "row_no": line_no - 1, "col_no": col_no + 1,
+                "row_label": label, "code": code or None, "column_label": col.label, "printed": printed,
+                "value": value, "marker": marker or (col.marker or ""), "rounding": rounding, "stat": stat,
+                "unit": "%" if stat in PERCENT_STATS else table.unit,
+                "geo_code": geo_code, "geo_level": ref.geo_levels.get(geo_code) if geo_code else None,
+                "year": col.year, "school_year": col.school_year, "span": col.span,
+                "measure": (spec.measure if spec and spec.measure else col.measure),
+                "breakdown": (spec.breakdown if spec and spec.breakdown else col.breakdown)
+                or (None if geo else label),
+            })
+    frame = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
+    return frame.astype({"year": "Int64", "row_no": "int64", "col_no": "int64", "value": "float64",
+                         "rounding": "float64"})

@@ -1,0 +1,134 @@
+"""`ladder`: the project's command line (sources, extract, run)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .catalogue import load_catalogue
+from .paths import sources_dir
+from .warehouse import WarehouseBusy, connect, default_path
+from .yamlfile import SourceError
+
+REPORT_ENV = "LADDER_REPORT"
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Data quality and lineage for POM West-Vlaanderen's kansengroepen inventory (2014-2019).
+
+    The warehouse is a DuckDB file: $LADDER_WAREHOUSE or ./warehouse.duckdb.
+    """
+
+
+def _warehouse_counts(path: Path) -> dict[str, tuple[int, int]]:
+    """table id -> (cells, cells holding a figure), from the warehouse when it exists."""
+    if not path.exists():
+        return {}
+    with connect(path, read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'src'").fetchall()]
+        return {t: con.execute(f'SELECT count(*) FILTER (WHERE printed <> \'\'), count(value) FROM src."{t}"')
+                .fetchone() for t in tables}
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Emit a JSON list for machines.")
+@click.option("--warehouse", type=click.Path(path_type=Path), default=None,
+              help="DuckDB file (default $LADDER_WAREHOUSE or warehouse.duckdb).")
+def sources(as_json: bool, warehouse: Path | None) -> None:
+    """List every source table: id, title, Bron, years and printed-cell count (from the warehouse)."""
+    try:
+        tables = load_catalogue(sources_dir())
+        counts = _warehouse_counts(warehouse or default_path())
+    except (SourceError, WarehouseBusy) as exc:
+        _fail(str(exc))
+    rows = []
+    for t in tables:
+        printed, figures = counts.get(t.id, (None, None))
+        rows.append({
+            "id": t.id, "table": t.table, "part": t.part, "title": t.title, "bron": list(t.bron),
+            "years": [min(t.years), max(t.years)] if t.years else [], "unit": t.unit,
+            "available_in_text": t.available, "cells": printed, "figures": figures,
+            "trend_breaks": len(t.trend_breaks),
+        })
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not counts:
+        click.echo("(warehouse not built yet: run `make run` for cell counts)", err=True)
+    click.echo(f"{'id':4} {'table':9} {'years':9} {'cells':>6}  {'bron':28} title")
+    for r in rows:
+        years = "-".join(str(y) for y in r["years"])
+        cells = "n/a" if not r["available_in_text"] else ("" if r["cells"] is None else r["cells"])
+        click.echo(f"{r['id']:4} {r['table']:9} {years:9} {cells!s:>6}  {', '.join(r['bron'])[:28]:28} {r['title'][:70]}")
+    click.echo(f"{len(rows)} tables, {sum(r['cells'] or 0 for r in rows)} printed cells")
+
+
+@main.command()
+@click.argument("report", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                default=lambda: os.environ.get(REPORT_ENV), required=False)
+@click.option("--only", multiple=True, help="Table id(s) to re-extract (repeatable); the log is not rewritten.")
+def extract(report: Path | None, only: tuple[str, ...]) -> None:
+    """Re-transcribe the tables from the report text into sources/data/*.csv and the resolution log.
+
+    REPORT defaults to $LADDER_REPORT.
+    """
+    from .extract import run
+
+    if report is None:
+        _fail(f"give the report text file or set ${REPORT_ENV}")
+    try:
+        results = run(Path(report), sources_dir(), set(only) or None)
+    except SourceError as exc:
+        _fail(str(exc))
+    for ex in results:
+        click.echo(f"{ex.table.id:4} {len(ex.rows):3} rows {len(ex.log):3} resolutions -> {ex.table.data_path}")
+
+
+@main.command()
+@click.option("--warehouse", type=click.Path(path_type=Path), default=None,
+              help="DuckDB file (default $LADDER_WAREHOUSE or warehouse.duckdb).")
+def run(warehouse: Path | None) -> None:
+    """Materialise every asset and check into the warehouse and print a summary.
+
+    Uses the Dagster instance in $DAGSTER_HOME when set (so the UI shows the run), else a
+    throwaway one. Exits 1 when an asset or a check fails.
+    """
+    import dagster as dg
+
+    from .definitions import build_defs
+
+    started = time.perf_counter()
+    try:
+        defs = build_defs(warehouse=warehouse or default_path())
+    except SourceError as exc:
+        _fail(str(exc))
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    job = defs.get_implicit_global_asset_job_def()
+    click.echo(f"materialising {len(job.asset_layer.executable_asset_keys)} assets into {warehouse or default_path()} ...")
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    materialised = [e for e in result.get_asset_materialization_events()]
+    checks = result.get_asset_check_evaluations()
+    failed_checks = [c for c in checks if not c.passed]
+    failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    click.echo(f"assets materialised: {len(materialised)}; checks: {len(checks)} run, {len(failed_checks)} failed")
+    for c in failed_checks:
+        click.echo(f"  FAILED check {'/'.join(c.asset_key.path)}:{c.check_name} ({c.severity.value})")
+    for step in failed_steps:
+        click.echo(f"  FAILED step {step}")
+        for e in result.all_events:
+            if e.step_key == step and e.event_type_value == "STEP_FAILURE":
+                click.echo(f"    {e.event_specific_data.error.message.strip()}")
+    click.echo(f"wall time {time.perf_counter() - started:.1f} s")
+    sys.exit(0 if result.success and not failed_checks else 1)

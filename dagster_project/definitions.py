@@ -1,0 +1,29 @@
+"""Dagster definitions, built from the declarative files under sources/ (and later checks/, assets/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from .catalogue import load_catalogue
+from .paths import sources_dir
+from .reference import Reference
+from .reference_assets import reference_assets
+from .source_assets import build_schema_check, build_source_asset
+from .warehouse import Warehouse, default_path
+
+
+def build_defs(warehouse: Path | str | None = None, sources: Path | None = None) -> dg.Definitions:
+    sources = sources or sources_dir()
+    ref = Reference(sources)
+    tables = load_catalogue(sources)
+    return dg.Definitions(
+        assets=[*reference_assets(ref), *(build_source_asset(t, ref) for t in tables)],
+        asset_checks=[build_schema_check(t, ref) for t in tables],
+        resources={"warehouse": Warehouse(path=str(warehouse or default_path()))},
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_defs()

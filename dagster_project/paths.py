@@ -1,0 +1,12 @@
+"""Where the project's declarative files live (overridable for tests and mutation runs)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sources_dir() -> Path:
+    return Path(os.environ.get("LADDER_SOURCES", ROOT / "sources"))

@@ -1,0 +1,52 @@
+"""Shared fixtures: the real sources, a copy of them to plant faults in, temporary warehouses."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from dagster_project.catalogue import load_catalogue
+from dagster_project.definitions import build_defs
+from dagster_project.paths import ROOT
+
+SOURCES = ROOT / "sources"
+
+
+@pytest.fixture(scope="session")
+def tables():
+    return load_catalogue(SOURCES)
+
+
+@pytest.fixture(scope="session")
+def report_lines():
+    path = os.environ.get("LADDER_REPORT")
+    if not path or not Path(path).exists():
+        pytest.skip("report text not available: set LADDER_REPORT to the report .txt (.ci/run does)")
+    return Path(path).read_text(encoding="utf-8").splitlines()
+
+
+def materialise(warehouse: Path, sources: Path = SOURCES):
+    """Run every asset and check in process, against ``warehouse``."""
+    defs = build_defs(warehouse=warehouse, sources=sources)
+    job = defs.get_implicit_global_asset_job_def()
+    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory):
+    """The real sources materialised once into a session warehouse."""
+    path = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    result = materialise(path)
+    return path, result
+
+
+@pytest.fixture
+def sources_copy(tmp_path):
+    """A private copy of sources/ to plant faults in."""
+    dest = tmp_path / "sources"
+    shutil.copytree(SOURCES, dest)
+    return dest

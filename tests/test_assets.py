@@ -1,0 +1,66 @@
+"""The real sources materialise into DuckDB with every schema check passing."""
+
+import json
+
+import duckdb
+from click.testing import CliRunner
+
+from dagster_project.cli import main
+from dagster_project.reference import Reference
+from dagster_project.cells import table_cells
+from dagster_project.schemas import validate
+from conftest import SOURCES
+
+
+def test_catalogue_has_all_42_tables(tables):
+    ids = [t.id for t in tables]
+    assert ids == [f"B{n:02d}" for n in range(1, 41)] + ["T01", "T02"]
+    for t in tables:
+        assert t.bron and t.title and t.unit and t.period, t.id
+
+
+def test_every_asset_and_schema_check_succeeds(built_warehouse):
+    _, result = built_warehouse
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == 42
+    failed = [(e.asset_key.path, e.metadata.get("failures")) for e in evaluations if not e.passed]
+    assert not failed
+
+
+def test_warehouse_holds_sources_and_reference(built_warehouse):
+    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema='src'").fetchall()}
+        gemeenten = con.execute("SELECT count(*) FROM ref.geography WHERE level = 'gemeente'").fetchone()[0]
+        resoc = con.execute("SELECT code FROM ref.geography WHERE aliases LIKE '%Resoc%'").fetchone()[0]
+        cell = con.execute("SELECT printed, value, geo_code, year FROM src.B06 "
+                           "WHERE row_label = 'WEST-VLAANDEREN' AND column_label = '2019'").fetchone()
+        nb = con.execute("SELECT count(*) FROM src.B01 WHERE printed = 'nb' AND marker = 'nb' AND value IS NULL").fetchone()[0]
+    finally:
+        con.close()
+    assert len(tables) == 41  # T02's figures are not in the report text
+    assert gemeenten == 64 and resoc == "REG-ZWV"
+    assert cell == ("34 480", 34480.0, "30000", 2019)
+    assert nb == 5  # Lo-Reninge, Mesen, Vleteren, Spiere-Helkijn, Ruiselede 2017: kept as nb, never 0
+
+
+def test_ladder_sources_json_lists_cell_counts(built_warehouse):
+    result = CliRunner().invoke(main, ["sources", "--json", "--warehouse", str(built_warehouse[0])])
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in json.loads(result.output)}
+    assert len(rows) == 42
+    assert rows["B06"]["cells"] == 16 * 6 and rows["B06"]["bron"] == ["RSZ"]
+    assert rows["T02"]["available_in_text"] is False and rows["T02"]["cells"] is None
+
+
+def test_schema_check_names_the_failing_cell():
+    ref = Reference(SOURCES)
+    from dagster_project.catalogue import load_table
+    table = load_table(SOURCES / "catalogue" / "B11.yaml")
+    cells = table_cells(table, ref)
+    at = cells.index[(cells.row_label == "Arr. Ieper") & (cells.column_label == "2017")][0]
+    cells.loc[at, "value"] = -209.0
+    failures = validate(table, cells, ref.geo_codes)
+    assert failures[["table", "row", "column_label"]].values.tolist() == [["Tabel 11", "Arr. Ieper", "2017"]]
+    assert failures["check"].iloc[0] == "a count is negative"
