@@ -121,14 +121,14 @@ def run(warehouse: Path | None) -> None:
     materialised = [e for e in result.get_asset_materialization_events()]
     checks = result.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
-    failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     click.echo(f"assets materialised: {len(materialised)}; checks: {len(checks)} run, {len(failed_checks)} failed")
     for c in failed_checks:
         click.echo(f"  FAILED check {'/'.join(c.asset_key.path)}:{c.check_name} ({c.severity.value})")
-    for step in failed_steps:
-        click.echo(f"  FAILED step {step}")
-        for e in result.all_events:
-            if e.step_key == step and e.event_type_value == "STEP_FAILURE":
-                click.echo(f"    {e.event_specific_data.error.message.strip()}")
+    for e in result.all_events:
+        if e.event_type_value == "STEP_FAILURE":
+            error = e.event_specific_data.error
+            while error.cause is not None:  # the user error sits under Dagster's wrapper
+                error = error.cause
+            click.echo(f"  FAILED step {e.step_key}: {error.message.strip()}")
     click.echo(f"wall time {time.perf_counter() - started:.1f} s")
     sys.exit(0 if result.success and not failed_checks else 1)

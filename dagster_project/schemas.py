@@ -24,7 +24,7 @@ class SourceCells(pa.DataFrameModel):
     value: Series[float] = pa.Field(nullable=True)
     marker: Series[str] = pa.Field(isin=ALLOWED_MARKERS)
     stat: Series[str] = pa.Field(isin=["count", "share", "evolution", "percent", "decimal"])
-    year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=2014, le=2019)
+    year: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     geo_code: Series[str] = pa.Field(nullable=True)
 
     @pa.dataframe_check(error="a count is negative")
@@ -70,15 +70,23 @@ def schema_for(table: Table, cells: pd.DataFrame) -> type[SourceCells]:
 
 def known_geo(codes: set[str]):
     """A check bound to the reference geography (codes come from data, not from the schema)."""
-    return pa.Check(lambda s: s.isna() | s.isin(codes), element_wise=False, name="known_geo_code",
+    return pa.Check(lambda s: s.isna() | s.isin(codes), name="known_geo_code",
                     error="geography code not in sources/reference/geography.csv")
+
+
+def known_year(years: tuple[int, ...]):
+    """A check bound to the table's coverage in the catalogue."""
+    return pa.Check(lambda s: s.isna() | s.isin(list(years)), name="year_in_coverage",
+                    error=f"year outside the table's coverage {list(years)}")
 
 
 def validate(table: Table, cells: pd.DataFrame, geo_codes: set[str]) -> pd.DataFrame:
     """Failure cases (empty when valid), each with the table, row and column as printed."""
-    model = schema_for(table, cells)
-    schema = model.to_schema()
-    schema = schema.update_column("geo_code", checks=[*schema.columns["geo_code"].checks, known_geo(geo_codes)])
+    schema = schema_for(table, cells).to_schema()
+    schema = schema.update_columns({
+        "geo_code": {"checks": [*schema.columns["geo_code"].checks, known_geo(geo_codes)]},
+        "year": {"checks": [known_year(table.years)]},
+    })
     try:
         schema.validate(cells, lazy=True)
     except pa.errors.SchemaErrors as err:
