@@ -115,7 +115,7 @@ def run(warehouse: Path | None) -> None:
     except SourceError as exc:
         _fail(str(exc))
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    job = defs.get_implicit_global_asset_job_def()
+    job = defs.resolve_implicit_global_asset_job_def()
     click.echo(f"materialising {len(job.asset_layer.executable_asset_keys)} assets into {warehouse or default_path()} ...")
     result = job.execute_in_process(instance=instance, raise_on_error=False)
     materialised = [e for e in result.get_asset_materialization_events()]

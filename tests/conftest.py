@@ -32,7 +32,7 @@ def report_lines():
 def materialise(warehouse: Path, sources: Path = SOURCES):
     """Run every asset and check in process, against ``warehouse``."""
     defs = build_defs(warehouse=warehouse, sources=sources)
-    job = defs.get_implicit_global_asset_job_def()
+    job = defs.resolve_implicit_global_asset_job_def()
     return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
 
 
