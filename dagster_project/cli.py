@@ -117,7 +117,8 @@ def run(warehouse: Path | None) -> None:
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     job = defs.resolve_implicit_global_asset_job_def()
     click.echo(f"materialising {len(job.asset_layer.executable_asset_keys)} assets into {warehouse or default_path()} ...")
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)
     materialised = [e for e in result.get_asset_materialization_events()]
     checks = result.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
