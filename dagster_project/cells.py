@@ -21,7 +21,7 @@ MARKERS = {"nb", "n.b.", "--"}
 CELL_COLUMNS = [
     "table_id", "table_label", "row_no", "col_no", "row_label", "code", "column_label", "printed",
     "value", "marker", "rounding", "stat", "unit", "geo_code", "geo_level", "year", "school_year",
-    "span", "measure", "breakdown",
+    "span", "measure", "breakdown", "geo_axis",
 ]
 
 
@@ -38,6 +38,15 @@ def parse_printed(printed: str) -> tuple[float | None, str, float | None]:
     digits = m.group("digits").replace(" ", "").replace(".", "")
     value = float(f"{m.group('sign')}{digits}.{dec or 0}")
     return value, m.group("star"), 10.0 ** -len(dec)
+
+
+SHARE_ROW = re.compile(r"^Aandeel (?P<num>.+?) in (?P<den>.+)$")
+
+
+def _share_numerator(label: str, ref: Reference) -> tuple[str, str] | None:
+    """'Aandeel West-Vlaanderen in Vlaams Gewest' is a figure about West-Vlaanderen."""
+    m = SHARE_ROW.match(label)
+    return ref.geo(m.group("num")) if m else None
 
 
 def _read_csv(table: Table) -> tuple[list[str], list[list[str]]]:
@@ -77,7 +86,7 @@ def table_cells(table: Table, ref: Reference) -> pd.DataFrame:
         seen[label] = line_no
         spec = row_specs.get(label)
         row_stat = table.row_stat(label)
-        geo = ref.geo(label)
+        geo = ref.geo(label) or _share_numerator(label, ref)
         if spec and spec.geo:
             geo = (spec.geo, ref.geo_levels.get(spec.geo, ""))
         if geo_table and geo is None and row_stat is None:
@@ -100,7 +109,8 @@ def table_cells(table: Table, ref: Reference) -> pd.DataFrame:
                 "year": col.year, "school_year": col.school_year, "span": col.span,
                 "measure": (spec.measure if spec and spec.measure else col.measure),
                 "breakdown": (spec.breakdown if spec and spec.breakdown else col.breakdown)
-                or (None if geo else label),
+                or (None if geo or row_stat else label),
+                "geo_axis": "row" if geo else ("column" if col.geo else None),
             })
     frame = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
     return frame.astype({"year": "Int64", "row_no": "int64", "col_no": "int64", "value": "float64",

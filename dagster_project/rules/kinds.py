@@ -1,0 +1,337 @@
+"""Set-based SQL templates, one per rule kind, evaluated over the temp table ``cells``.
+
+Every template returns one row per rule instance with the same columns:
+  table_id, row_label, column_label, printed  -- the checked (left-hand) cell, as printed
+  lhs, rhs                                   -- printed value and what the rule expects
+  tolerance                                  -- from the rounding of the figures involved
+  blocked                                    -- a needed cell is nb / -- (not verifiable)
+  parts                                      -- cells on the right-hand side with their coefficient
+  detail                                     -- one line on how rhs was formed
+Tolerance is never a constant: exact counts give 0; a rounded figure (rounding unit r, see
+checks/rounding.yaml) contributes r/2 times its weight; a printed share or evolution passes
+when it lies within r/2 of the interval its rounded numerator and denominator allow.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from .formulas import Row, edges, leaf_weights
+from .registry import Rule
+
+DIMENSIONS = {"row_label", "column_label", "code", "breakdown", "year", "school_year", "span", "geo_code", "stat"}
+MARKER_NULL = "c.marker IN ('nb', 'n.b.', '--')"
+PART = "struct_pack(t := {a}.table_id, r := {a}.row_label, c := {a}.column_label, coef := {w})"
+
+
+def lit(value) -> str:
+    """A SQL literal for a value read from a rule file (strings quoted, never spliced raw)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def dim(name: str) -> str:
+    if name not in DIMENSIONS:
+        raise ValueError(f"unknown cell dimension {name!r}; known: {sorted(DIMENSIONS)}")
+    return name
+
+
+def where(alias: str, selector: dict | None) -> str:
+    """``{code: a, breakdown: [x, y]}`` -> SQL conditions on ``alias``."""
+    out = []
+    for key, value in (selector or {}).items():
+        values = value if isinstance(value, list) else [value]
+        out.append(f"{alias}.{dim(key)} IN ({', '.join(lit(v) for v in values)})")
+    return " AND ".join(out) or "TRUE"
+
+
+def in_tables(alias: str, rule: Rule) -> str:
+    return f"{alias}.table_id IN ({', '.join(lit(t) for t in rule.tables)})" if rule.tables else "TRUE"
+
+
+def _df(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    return con.execute(sql).df()
+
+
+def geo_sum(con, rule: Rule) -> pd.DataFrame:
+    """Parent area = sum of its child areas, per printed slot (same column, or same row for column geographies)."""
+    # A blank child is unknown unless the rule says blanks mean zero (Tabel 40: no regional split).
+    blank_is_unknown = "" if rule.params.get("blank_children") == "zero" else " OR c.printed = ''"
+    blank = f"(c.value IS NULL AND ({MARKER_NULL}{blank_is_unknown}))"
+    return _df(con, f"""
+        WITH cc AS (
+            SELECT *, CASE geo_axis WHEN 'row' THEN 'c' || col_no
+                       ELSE 'r' || row_no || '|' || coalesce(year, 0) || '|' || coalesce(breakdown, '') END AS slot
+            FROM cells c WHERE stat = 'count' AND geo_code IS NOT NULL AND {in_tables('c', rule)}
+            QUALIFY row_number() OVER (PARTITION BY table_id, slot, geo_code ORDER BY row_no, col_no) = 1),
+        kids AS (SELECT parent, count(*) FILTER (WHERE level <> 'bucket') AS n FROM geo WHERE parent <> '' GROUP BY parent)
+        SELECT p.table_id, p.row_label, p.column_label, p.printed, p.value AS lhs,
+               coalesce(sum(c.value), 0) AS rhs, p.half + sum(c.half) AS tolerance,
+               bool_or({blank}) AS blocked,
+               list({PART.format(a='c', w='1.0')} ORDER BY c.row_no, c.col_no) AS parts,
+               'sum of ' || string_agg(g.name, ' + ' ORDER BY c.row_no, c.col_no) AS detail
+        FROM cc p
+        JOIN cc c ON c.table_id = p.table_id AND c.slot = p.slot
+        JOIN geo g ON g.code = c.geo_code AND g.parent = p.geo_code
+        JOIN kids k ON k.parent = p.geo_code
+        WHERE p.value IS NOT NULL
+        GROUP BY p.table_id, p.row_label, p.column_label, p.printed, p.value, p.half, k.n
+        HAVING count(DISTINCT c.geo_code) FILTER (WHERE g.level <> 'bucket') = k.n
+           AND bool_or(c.value IS NOT NULL)""")
+
+
+def component_sum(con, rule: Rule) -> pd.DataFrame:
+    """Total cell = sum of its component cells, matched on ``group_by`` dimensions."""
+    group_by = rule.params.get("group_by") or ["row_label"]
+    parts = rule.params["parts"]
+    n_parts = max(len(v) if isinstance(v, list) else 1 for v in parts.values())
+    join = " AND ".join(f"c.{dim(g)} IS NOT DISTINCT FROM t.{dim(g)}" for g in group_by)
+    return _df(con, f"""
+        SELECT t.table_id, t.row_label, t.column_label, t.printed, t.value AS lhs,
+               coalesce(sum(c.value), 0) AS rhs, t.half + sum(c.half) AS tolerance,
+               bool_or(c.value IS NULL AND {MARKER_NULL}) AS blocked,
+               list({PART.format(a='c', w='1.0')} ORDER BY c.row_no, c.col_no) AS parts,
+               'sum of ' || string_agg(CASE WHEN c.row_label = t.row_label THEN c.column_label ELSE c.row_label END,
+                                       ' + ' ORDER BY c.row_no, c.col_no) AS detail
+        FROM cells t JOIN cells c ON c.table_id = t.table_id AND {join} AND {where('c', parts)}
+        WHERE {in_tables('t', rule)} AND {where('t', rule.params['total'])}
+          AND t.value IS NOT NULL AND t.stat = 'count' AND c.stat = 'count'
+        GROUP BY t.table_id, t.row_label, t.column_label, t.printed, t.value, t.half
+        HAVING count(*) = {n_parts} AND bool_or(c.value IS NOT NULL)""")
+
+
+def _formula_edges(con, rule: Rule) -> pd.DataFrame:
+    """Edges of every printed formula, with whether each side is an inexact (rounded) figure."""
+    frames = []
+    for table in rule.tables:
+        rows = [Row(*r) for r in con.execute(
+            "SELECT row_label, coalesce(code, ''), min(row_no) FROM cells WHERE table_id = ? GROUP BY ALL ORDER BY 3",
+            [table]).fetchall()]
+        rounded = {r[0] for r in con.execute(
+            "SELECT DISTINCT row_label FROM cells WHERE table_id = ? AND half > 0", [table]).fetchall()}
+        e = pd.DataFrame(edges(rows))
+        if e.empty:
+            continue
+        inexact: dict[str, bool] = {}
+
+        def is_inexact(label: str) -> bool:
+            if label not in inexact:
+                sub = e[e.total_row == label]
+                inexact[label] = label in rounded or (not sub.empty and bool(
+                    (sub.weight % 1 != 0).any() or any(is_inexact(p) for p in sub.part_row)))
+            return inexact[label]
+
+        e["table_id"] = table
+        e["total_inexact"] = [is_inexact(t) for t in e.total_row]
+        e["part_inexact"] = [is_inexact(p) for p in e.part_row]
+        frames.append(e)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["total_row", "part_row", "part_code", "weight", "table_id", "total_inexact", "part_inexact"])
+
+
+def code_formula(con, rule: Rule) -> pd.DataFrame:
+    """A row printed with a formula ('a + b + 40%h*', 'a t/m h', '1+2+3') equals that weighted sum of rows.
+
+    A blank part is a measure not in force that year and counts 0; nb / -- makes it not verifiable.
+    """
+    con.register("formula_edges", _formula_edges(con, rule))
+    return _df(con, f"""
+        SELECT t.table_id, t.row_label, t.column_label, t.printed, t.value AS lhs,
+               sum(e.weight * coalesce(c.value, 0)) AS rhs,
+               any_value(CASE WHEN e.total_inexact THEN 0.5 * t.rounding ELSE 0 END)
+                 + sum(abs(e.weight) * CASE WHEN e.part_inexact THEN 0.5 * coalesce(c.rounding, 1) ELSE 0 END) AS tolerance,
+               bool_or(c.value IS NULL AND {MARKER_NULL}) AS blocked,
+               list({PART.format(a='c', w='e.weight')} ORDER BY c.row_no) AS parts,
+               any_value(t.code) AS detail
+        FROM cells t
+        JOIN formula_edges e ON e.table_id = t.table_id AND e.total_row = t.row_label
+        JOIN cells c ON c.table_id = t.table_id AND c.row_label = e.part_row AND c.col_no = t.col_no
+        WHERE t.value IS NOT NULL AND t.stat = 'count'
+        GROUP BY t.table_id, t.row_label, t.column_label, t.printed, t.value""")
+
+
+def sine_weight(con, rule: Rule) -> pd.DataFrame:
+    """SINE enters each total at exactly its registered weight (0.4 in trede 5 and the grand total,
+    1 in 'individuele inschakeling'): declared in the printed formula and borne out by the figures."""
+    sine = rule.params["sine_row"]
+    frames = []
+    for table in rule.tables:
+        rows = [Row(*r) for r in con.execute(
+            "SELECT row_label, coalesce(code, ''), min(row_no) FROM cells WHERE table_id = ? GROUP BY ALL ORDER BY 3",
+            [table]).fetchall()]
+        for total, expected in rule.params["totals"].items():
+            label = next((r.label for r in rows if r.label.startswith(total)), None)
+            if label is None:
+                continue
+            weights = leaf_weights(rows, label)
+            frames.append(pd.DataFrame([{"table_id": table, "total_row": label, "part_row": leaf, "weight": w,
+                                         "expected": float(expected), "declared": weights.get(sine, 0.0)}
+                                        for leaf, w in weights.items()]))
+    con.register("sine_leaves", pd.concat(frames, ignore_index=True))
+    return _df(con, f"""
+        WITH per AS (
+            SELECT t.table_id, t.row_label, t.column_label, t.printed, t.value AS total, t.rounding,
+                   any_value(l.expected) AS expected, any_value(l.declared) AS declared,
+                   sum(l.weight * coalesce(c.value, 0)) FILTER (WHERE l.part_row <> {lit(sine)}) AS others,
+                   sum(abs(l.weight) * c.half) FILTER (WHERE l.part_row <> {lit(sine)}) AS others_half,
+                   any_value(c.value) FILTER (WHERE l.part_row = {lit(sine)}) AS sine,
+                   any_value(c.half) FILTER (WHERE l.part_row = {lit(sine)}) AS sine_half,
+                   bool_or(c.value IS NULL AND {MARKER_NULL}) AS blocked,
+                   list({PART.format(a='c', w='l.weight')} ORDER BY c.row_no) AS parts
+            FROM cells t
+            JOIN sine_leaves l ON l.table_id = t.table_id AND l.total_row = t.row_label
+            JOIN cells c ON c.table_id = t.table_id AND c.row_label = l.part_row AND c.col_no = t.col_no
+            WHERE t.value IS NOT NULL AND t.stat = 'count'
+            GROUP BY ALL)
+        SELECT table_id, row_label, column_label, printed,
+               total - others AS lhs, expected * sine AS rhs,
+               CASE WHEN declared <> expected THEN 0
+                    ELSE 0.5 * rounding * (expected % 1 <> 0 OR sine_half > 0 OR others_half > 0)::INT
+                         + others_half + expected * sine_half END AS tolerance,
+               blocked OR sine IS NULL OR sine = 0 AS blocked, parts,
+               printf('SINE weight declared %.2f, expected %.2f, implied by the figures %.3f',
+                      declared, expected, (total - others) / nullif(sine, 0)) AS detail
+        FROM per""")
+
+
+def _interval(lo: str, hi: str, mid: str) -> str:
+    return f"greatest({hi} - {mid}, {mid} - {lo})"
+
+
+def share(con, rule: Rule) -> pd.DataFrame:
+    """'Aandeel X in Y' = 100 × X / Y at the printed precision (as a row or as columns)."""
+    return _df(con, f"""
+        WITH s AS (
+            SELECT c.*, regexp_extract(CASE WHEN row_label LIKE 'Aandeel % in %' THEN row_label
+                                            ELSE split_part(column_label, ' | ', 1) END,
+                                       '^Aandeel (.+?) in (.+)$', ['num', 'den']) AS names
+            FROM cells c WHERE stat = 'share' AND printed <> '' AND value IS NOT NULL AND {in_tables('c', rule)}),
+        sg AS (
+            SELECT s.*, n.code AS num_geo, d.code AS den_geo FROM s
+            JOIN geo_names n ON n.name = lower(s.names.num) JOIN geo_names d ON d.name = lower(s.names.den)),
+        pairs AS (
+            SELECT s.*, n.value AS nv, n.half AS nh, d.value AS dv, d.half AS dh,
+                   n.marker AS nm, d.marker AS dm,
+                   [{PART.format(a='n', w='1.0')}, {PART.format(a='d', w='-1.0')}] AS parts
+            FROM sg s
+            JOIN cells n ON n.table_id = s.table_id AND n.stat = 'count' AND n.geo_code = s.num_geo
+            JOIN cells d ON d.table_id = s.table_id AND d.stat = 'count' AND d.geo_code = s.den_geo
+            WHERE CASE WHEN s.row_label LIKE 'Aandeel % in %'
+                       THEN n.column_label = s.column_label AND d.column_label = s.column_label
+                       ELSE n.row_label = s.row_label AND d.row_label = s.row_label
+                            AND n.year IS NOT DISTINCT FROM s.year AND d.year IS NOT DISTINCT FROM s.year
+                            AND n.school_year IS NOT DISTINCT FROM s.school_year
+                            AND d.school_year IS NOT DISTINCT FROM s.school_year
+                            AND n.breakdown IS NOT DISTINCT FROM s.breakdown
+                            AND d.breakdown IS NOT DISTINCT FROM s.breakdown END)
+        SELECT table_id, row_label, column_label, printed, value AS lhs,
+               100 * nv / nullif(dv, 0) AS rhs,
+               0.5 * rounding + coalesce({_interval('100 * (nv - nh) / nullif(dv + dh, 0)',
+                                                     '100 * (nv + nh) / nullif(dv - dh, 0)',
+                                                     '100 * nv / nullif(dv, 0)')}, 0) AS tolerance,
+               nv IS NULL OR dv IS NULL OR dv = 0 AS blocked, parts,
+               printf('100 × %s / %s', coalesce(nv::VARCHAR, nm), coalesce(dv::VARCHAR, dm)) AS detail
+        FROM pairs""")
+
+
+def evolution(con, rule: Rule) -> pd.DataFrame:
+    """'Evolutie Y1-Y2' = 100 × (V(Y2) / V(Y1) − 1) of the same series, at the printed precision."""
+    return _df(con, f"""
+        WITH e AS (
+            SELECT c.*, split_part(span, '-', 1)::INT AS y1, split_part(span, '-', 2)::INT AS y2
+            FROM cells c WHERE stat = 'evolution' AND value IS NOT NULL AND span IS NOT NULL AND {in_tables('c', rule)}),
+        pairs AS (
+            SELECT e.*, a.value AS v1, a.half AS h1, b.value AS v2, b.half AS h2,
+                   [{PART.format(a='b', w='1.0')}, {PART.format(a='a', w='-1.0')}] AS parts
+            FROM e
+            JOIN cells a ON a.table_id = e.table_id AND a.row_label = e.row_label AND a.stat = 'count'
+                 AND a.geo_code IS NOT DISTINCT FROM e.geo_code AND a.breakdown IS NOT DISTINCT FROM e.breakdown
+                 AND a.year = e.y1
+            JOIN cells b ON b.table_id = e.table_id AND b.row_label = e.row_label AND b.stat = 'count'
+                 AND b.geo_code IS NOT DISTINCT FROM e.geo_code AND b.breakdown IS NOT DISTINCT FROM e.breakdown
+                 AND b.year = e.y2)
+        SELECT table_id, row_label, column_label, printed, value AS lhs,
+               100 * (v2 / nullif(v1, 0) - 1) AS rhs,
+               0.5 * rounding + coalesce({_interval('100 * ((v2 - h2) / nullif(v1 + h1, 0) - 1)',
+                                                     '100 * ((v2 + h2) / nullif(v1 - h1, 0) - 1)',
+                                                     '100 * (v2 / nullif(v1, 0) - 1)')}, 0) AS tolerance,
+               v1 IS NULL OR v2 IS NULL OR v1 = 0 AS blocked, parts,
+               printf('100 × (%s / %s − 1)', coalesce(v2::VARCHAR, 'blank'), coalesce(v1::VARCHAR, 'blank')) AS detail
+        FROM pairs""")
+
+
+def cross_table(con, rule: Rule) -> pd.DataFrame:
+    """A figure printed in two tables is the same figure (compared at the coarser printed precision)."""
+    target, source = rule.params["target"], rule.params["source"]
+    match = rule.params.get("match") or ["geo_code", "year", "stat", "span"]
+    conds = [f"s.{dim(m)} IS NOT DISTINCT FROM t.{dim(m)}" for m in match if m != "year"]
+    if "year" in match:
+        year = ("(split_part(s.school_year, '-', 2))::INT" if rule.params.get("source_year") == "school_year_end"
+                else "s.year")
+        conds.append(f"{year} IS NOT DISTINCT FROM t.year")
+    years = rule.params.get("years")
+    year_filter = f"t.year IN ({', '.join(lit(y) for y in years)})" if years else "TRUE"
+    return _df(con, f"""
+        SELECT t.table_id, t.row_label, t.column_label, t.printed, t.value AS lhs, s.value AS rhs,
+               t.half + s.half + CASE WHEN t.rounding = s.rounding THEN 0 ELSE (t.rounding + s.rounding) / 2 END
+                 AS tolerance,
+               s.value IS NULL AS blocked,
+               [{PART.format(a='s', w='1.0')}] AS parts,
+               s.table_label || ' · ' || s.row_label || ' · ' || s.column_label || ' = ' || s.printed AS detail
+        FROM cells t JOIN cells s ON s.table_id = {lit(source['table'])} AND {where('s', source.get('where'))}
+             AND {' AND '.join(conds)}
+        WHERE t.table_id = {lit(target['table'])} AND {where('t', target.get('where'))} AND {year_filter}
+          AND t.value IS NOT NULL""")
+
+
+def series(con, rule: Rule) -> pd.DataFrame:
+    """A count out of line with its neighbouring years by more than a factor ``ratio`` (the larger
+    figure at least ``min_level``) suggests a shifted or swapped cell. The odd cell is the one that
+    jumps away from its neighbours (a first year that does not fit the next two is odd itself).
+    A trend break registered in that table for the odd year or its neighbour silences the warning."""
+    ratio, level = float(rule.params["ratio"]), float(rule.params["min_level"])
+    con.execute(f"""CREATE OR REPLACE TEMP MACRO jump(a, b) AS
+        a IS NOT NULL AND b IS NOT NULL AND greatest(a, b) >= {level}
+        AND (least(a, b) = 0 OR greatest(a, b) / least(a, b) > {ratio})""")
+    return _df(con, f"""
+        WITH s AS (
+            SELECT c.*, regexp_replace(column_label, '\\d{{4}}\\**', '', 'g') AS series_key
+            FROM cells c WHERE stat = 'count' AND year IS NOT NULL AND value IS NOT NULL AND {in_tables('c', rule)}),
+        w AS (
+            SELECT *, lag(value) OVER w AS prev, lead(value) OVER w AS nxt, lead(value, 2) OVER w AS nxt2,
+                   lag(column_label) OVER w AS prev_col, lead(column_label) OVER w AS next_col,
+                   lag(year) OVER w AS prev_year, lead(year) OVER w AS next_year
+            FROM s WINDOW w AS (PARTITION BY table_id, row_label, series_key ORDER BY year, col_no)),
+        odd AS (
+            SELECT *, CASE WHEN prev IS NULL THEN nxt ELSE prev END AS ref,
+                   CASE WHEN prev IS NULL THEN next_col ELSE prev_col END AS ref_col,
+                   CASE WHEN prev IS NULL THEN next_year ELSE prev_year END AS ref_year
+            FROM w
+            WHERE (jump(value, prev) AND (nxt IS NULL OR jump(value, nxt)))
+               OR (prev IS NULL AND jump(value, nxt) AND NOT coalesce(jump(nxt, nxt2), FALSE)))
+        SELECT table_id, row_label, column_label, printed, value AS lhs, ref AS rhs,
+               ({ratio} - 1) * least(value, ref) AS tolerance, FALSE AS blocked,
+               [struct_pack(t := table_id, r := row_label, c := ref_col, coef := 1.0)] AS parts,
+               printf('%d: %s against %s in %d (× %.2f)', year, printed, ref::BIGINT::VARCHAR, ref_year,
+                      greatest(value, ref) / nullif(least(value, ref), 0)) AS detail,
+               EXISTS (SELECT 1 FROM trend_breaks b WHERE b.table_id = odd.table_id
+                       AND b.year IN (odd.year, odd.ref_year)) AS silenced
+        FROM odd""")
+
+
+KIND_SQL = {
+    "geo_sum": geo_sum,
+    "component_sum": component_sum,
+    "code_formula": code_formula,
+    "sine_weight": sine_weight,
+    "share": share,
+    "evolution": evolution,
+    "cross_table": cross_table,
+    "series": series,
+}

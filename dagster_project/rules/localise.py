@@ -1,0 +1,106 @@
+"""Error localisation: the smallest set of cells that explains every failing equation, a suggested
+value for each suspect, and the fault pattern when one fits.
+
+A wrong cell breaks every equation it sits in, so cells are picked greedily by how many unexplained
+failing instances they cover; ties go to the cell that takes part in fewer passing instances (a cell
+whose other equations hold is less likely wrong).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+LINEAR = {"geo_sum", "component_sum", "code_formula", "cross_table", "sine_weight"}
+FAILED = {"fail", "waived"}
+
+
+def _digits(value: float) -> str:
+    return str(int(round(abs(value))))
+
+
+def pattern(printed_value: float, suggested: float, imbalance: float, part_values: list[float]) -> str | None:
+    a, b = _digits(printed_value), _digits(suggested)
+    if len(a) == len(b) and a != b:
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1 and abs(printed_value - suggested) > 1:  # ±1 is rounding noise, not a typo
+            return "one digit off"
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
+            return "transposed digits"
+    if any(abs(abs(imbalance) - abs(v)) < 1e-6 and v for v in part_values):
+        return "a component counted twice or left out"
+    if suggested and abs(printed_value + suggested) < 1e-6 + abs(0.05 * suggested) and printed_value * suggested < 0:
+        return "wrong sign"
+    return None
+
+
+def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None = None) -> pd.DataFrame:
+    res = res.copy()
+    for col in ("suspect_table", "suspect_row", "suspect_column", "suggestion", "pattern"):
+        res[col] = None
+    failed = res["status"].isin(FAILED) & (res["waiver"].fillna("") != "registered trend break in this table and year")
+    if not failed.any():
+        return res
+    key = ["table_id", "row_label", "column_label"]
+    passing = set(res.loc[res["status"] == "pass", "instance"])
+    involved = cells.assign(ok=cells["instance"].isin(passing))
+    n_pass = involved[involved.ok].groupby(key).size()
+    fail_cells = involved[involved["instance"].isin(set(res.loc[failed, "instance"]))]
+    open_instances = set(fail_cells["instance"])
+    by_cell = fail_cells.groupby(key)["instance"].apply(set)
+    assigned: dict[str, tuple] = {}
+    while open_instances:
+        scores = {c: (len(insts & open_instances), -int(n_pass.get(c, 0))) for c, insts in by_cell.items()
+                  if insts & open_instances}
+        if not scores:
+            break
+        best = max(scores, key=lambda c: (scores[c], c))
+        for inst in by_cell[best] & open_instances:
+            assigned[inst] = best
+        open_instances -= by_cell[best]
+    value_of = {} if values is None else dict(zip(zip(values.table_id, values.row_label, values.column_label),
+                                                   values.value))
+    for idx in res.index[failed]:
+        row = res.loc[idx]
+        suspect = assigned.get(row["instance"])
+        if suspect is None:
+            continue
+        res.loc[idx, ["suspect_table", "suspect_row", "suspect_column"]] = list(suspect)
+        mine = cells[cells["instance"] == row["instance"]]
+        me = mine[(mine.table_id == suspect[0]) & (mine.row_label == suspect[1]) & (mine.column_label == suspect[2])]
+        if me.empty or pd.isna(row["rhs"]):
+            continue
+        role, coef = me.iloc[0]["role"], float(me.iloc[0]["coef"])
+        current = value_of.get(suspect)
+        if role == "lhs":
+            suggested = float(row["rhs"])
+        elif row["kind"] in LINEAR and coef and current is not None:
+            suggested = float(current) + float(row["imbalance"]) / coef
+        else:
+            continue
+        parts = [value_of.get((r.table_id, r.row_label, r.column_label)) for r in mine[mine.role == "rhs"].itertuples()]
+        res.loc[idx, "suggestion"] = round(suggested, 3)
+        if current is not None and not pd.isna(current):
+            res.loc[idx, "pattern"] = pattern(float(current), suggested, float(row["imbalance"]),
+                                              [p for p in parts if p is not None and not pd.isna(p)])
+    return res
+
+
+def swaps(res: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """For series warnings: a row of the same table and column whose figure fits this row's series
+    better suggests cells swapped between rows."""
+    res = res.copy()
+    flagged = res.index[(res["kind"] == "series") & (res["status"] == "fail")]
+    for idx in flagged:
+        row = res.loc[idx]
+        res.loc[idx, ["suspect_table", "suspect_row", "suspect_column"]] = [row.table_id, row.row_label,
+                                                                         row.column_label]
+        same_col = values[(values.table_id == row.table_id) & (values.column_label == row.column_label)
+                          & (values.row_label != row.row_label) & values.value.notna() & (values.stat == "count")]
+        if not len(same_col) or not row["rhs"]:
+            continue
+        closeness = (same_col.value - row["rhs"]).abs() / row["rhs"]
+        best = closeness.idxmin()
+        if closeness[best] < 0.2:
+            res.loc[idx, "suggestion"] = float(same_col.loc[best, "value"])
+            res.loc[idx, "pattern"] = f"cells swapped between rows? '{same_col.loc[best, 'row_label']}' fits this series"
+    return res
