@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .catalogue import load_catalogue
-from .paths import sources_dir
+from .paths import checks_dir, sources_dir
 from .warehouse import WarehouseBusy, connect, default_path
 from .yamlfile import SourceError
 
@@ -133,3 +133,67 @@ def run(warehouse: Path | None) -> None:
             click.echo(f"  FAILED step {e.step_key}: {error.message.strip()}")
     click.echo(f"wall time {time.perf_counter() - started:.1f} s")
     sys.exit(0 if result.success and not failed_checks else 1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Emit the findings as a JSON list.")
+@click.option("--coverage", "show_coverage", is_flag=True, help="List printed cells that no rule touches.")
+@click.option("--all", "show_all", is_flag=True, help="Also list waived findings in full.")
+@click.option("--warehouse", type=click.Path(path_type=Path), default=None,
+              help="DuckDB file (default $LADDER_WAREHOUSE or warehouse.duckdb).")
+def validate(as_json: bool, show_coverage: bool, show_all: bool, warehouse: Path | None) -> None:
+    """Run every consistency rule (checks/rules/*.yaml) on the warehouse.
+
+    Prints counts per rule family and every failure with its cell address, imbalance, tolerance and
+    the most likely wrong cell. Results are stored in checks.results / checks.result_cells.
+    Exit code 1 on any unwaived error or stale waiver, 0 otherwise.
+    """
+    from .rules.validate import coverage, findings, unwaived_errors, validate as run_validation
+
+    path = warehouse or default_path()
+    if not path.exists():
+        _fail(f"warehouse {path} does not exist: run `make run` (or `ladder run`) first")
+    started = time.perf_counter()
+    try:
+        with connect(path) as con:
+            outcome = run_validation(con, sources_dir(), checks_dir())
+            uncovered = coverage(con) if show_coverage else None
+    except (SourceError, WarehouseBusy, ValueError) as exc:
+        _fail(str(exc))
+    res = outcome.results
+    errors = unwaived_errors(res)
+    failed = bool(len(errors) or outcome.stale_waivers)
+    if as_json:
+        click.echo(json.dumps(findings(outcome), ensure_ascii=False, indent=2))
+        sys.exit(1 if failed else 0)
+    counts = res.pivot_table(index="family", columns="status", values="instance", aggfunc="count", fill_value=0)
+    click.echo(counts.to_string())
+    for severity in ("error", "warn"):
+        shown = res[(res["status"] == "fail") & (res["severity"] == severity)]
+        if len(shown):
+            click.echo(f"\n{len(shown)} unwaived {severity} finding(s):")
+        for r in shown.itertuples():
+            click.echo(_finding_line(r))
+    waived = res[(res["status"] == "waived") & res["waiver"].fillna("").str.len().gt(0)]
+    click.echo(f"\n{len(waived)} waived finding(s) (checks/waivers.yaml, trend breaks){'' if show_all else '; --all lists them'}")
+    if show_all:
+        for r in waived.itertuples():
+            click.echo(_finding_line(r) + f"\n      waived: {r.waiver}")
+    for w in outcome.stale_waivers:
+        click.echo(f"STALE waiver checks/waivers.yaml:{w.line}: {w.instance} matches no failing instance")
+    if uncovered is not None:
+        click.echo(f"\n{len(uncovered)} printed cell(s) no rule touches:")
+        for table_id, group in uncovered.groupby("table_id", sort=True):
+            click.echo(f"  {table_id}: {len(group)} cells, e.g. {group.iloc[0].row_label} | {group.iloc[0].column_label}")
+    click.echo(f"\n{len(res)} rule instances, {len(errors)} unwaived error(s), "
+               f"{len(outcome.stale_waivers)} stale waiver(s); {time.perf_counter() - started:.1f} s")
+    sys.exit(1 if failed else 0)
+
+
+def _finding_line(r) -> str:
+    expected = "n/a" if r.rhs is None or r.rhs != r.rhs else f"{r.rhs:.6g}"
+    suspect = f"{r.suspect_table} | {r.suspect_row} | {r.suspect_column}" if r.suspect_table else "?"
+    hint = "" if r.suggestion is None or r.suggestion != r.suggestion else f" -> {r.suggestion:.6g}"
+    return (f"  [{r.family}] {r.instance}\n      printed {r.printed} expected {expected} "
+            f"(imbalance {r.imbalance:.4g}, tolerance {r.tolerance:.4g}); {r.detail}\n"
+            f"      suspect: {suspect}{hint}{' (' + r.pattern + ')' if r.pattern else ''}")

@@ -8,6 +8,7 @@ import dagster as dg
 
 from .catalogue import load_catalogue
 from .paths import sources_dir
+from .quality_assets import quality_definitions
 from .reference import Reference
 from .reference_assets import reference_assets
 from .source_assets import build_schema_check, build_source_asset
@@ -15,12 +16,15 @@ from .warehouse import Warehouse, default_path
 
 
 def build_defs(warehouse: Path | str | None = None, sources: Path | None = None) -> dg.Definitions:
+    """Assets and checks for the given source tree (tests pass a copy) and warehouse file."""
     sources = sources or sources_dir()
     ref = Reference(sources)
     tables = load_catalogue(sources)
+    base = [*reference_assets(ref), *(build_source_asset(t, ref) for t in tables)]
+    quality, quality_checks = quality_definitions(tables, [a.key for a in base])
     return dg.Definitions(
-        assets=[*reference_assets(ref), *(build_source_asset(t, ref) for t in tables)],
-        asset_checks=[build_schema_check(t, ref) for t in tables],
+        assets=[*base, *quality],
+        asset_checks=[*(build_schema_check(t, ref) for t in tables), *quality_checks],
         resources={"warehouse": Warehouse(path=str(warehouse or default_path()))},
         executor=dg.in_process_executor,
     )

@@ -10,3 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def sources_dir() -> Path:
     return Path(os.environ.get("LADDER_SOURCES", ROOT / "sources"))
+
+
+def checks_dir() -> Path:
+    return Path(os.environ.get("LADDER_CHECKS", ROOT / "checks"))

@@ -70,19 +70,19 @@ def geo_sum(con, rule: Rule) -> pd.DataFrame:
                        ELSE 'r' || row_no || '|' || coalesce(year, 0) || '|' || coalesce(breakdown, '') END AS slot
             FROM cells c WHERE stat = 'count' AND geo_code IS NOT NULL AND {in_tables('c', rule)}
             QUALIFY row_number() OVER (PARTITION BY table_id, slot, geo_code ORDER BY row_no, col_no) = 1),
-        kids AS (SELECT parent, count(*) FILTER (WHERE level <> 'bucket') AS n FROM geo WHERE parent <> '' GROUP BY parent)
+        kids AS (SELECT parent, level, count(*) AS n FROM geo WHERE parent <> '' AND level <> 'bucket' GROUP BY ALL)
         SELECT p.table_id, p.row_label, p.column_label, p.printed, p.value AS lhs,
                coalesce(sum(c.value), 0) AS rhs, p.half + sum(c.half) AS tolerance,
                bool_or({blank}) AS blocked,
                list({PART.format(a='c', w='1.0')} ORDER BY c.row_no, c.col_no) AS parts,
                'sum of ' || string_agg(g.name, ' + ' ORDER BY c.row_no, c.col_no) AS detail
         FROM cc p
+        JOIN kids k ON k.parent = p.geo_code          -- one instance per level of children (regio's, ROP areas …)
         JOIN cc c ON c.table_id = p.table_id AND c.slot = p.slot
-        JOIN geo g ON g.code = c.geo_code AND g.parent = p.geo_code
-        JOIN kids k ON k.parent = p.geo_code
+        JOIN geo g ON g.code = c.geo_code AND g.parent = p.geo_code AND (g.level = k.level OR g.level = 'bucket')
         WHERE p.value IS NOT NULL
-        GROUP BY p.table_id, p.row_label, p.column_label, p.printed, p.value, p.half, k.n
-        HAVING count(DISTINCT c.geo_code) FILTER (WHERE g.level <> 'bucket') = k.n
+        GROUP BY p.table_id, p.row_label, p.column_label, p.printed, p.value, p.half, k.level, k.n
+        HAVING count(DISTINCT c.geo_code) FILTER (WHERE g.level = k.level) = k.n
            AND bool_or(c.value IS NOT NULL)""")
 
 
@@ -205,16 +205,19 @@ def _interval(lo: str, hi: str, mid: str) -> str:
 
 
 def share(con, rule: Rule) -> pd.DataFrame:
-    """'Aandeel X in Y' = 100 × X / Y at the printed precision (as a row or as columns)."""
+    """'Aandeel X in Y' = 100 × X / Y at the printed precision (as a row or as columns); a bare
+    'Aandeel X' column is a share in the rule's ``default_denominator``."""
+    default_den = rule.params.get("default_denominator", "Vlaams Gewest")
     return _df(con, f"""
         WITH s AS (
-            SELECT c.*, regexp_extract(CASE WHEN row_label LIKE 'Aandeel % in %' THEN row_label
+            SELECT c.*, regexp_extract(CASE WHEN row_label LIKE 'Aandeel %' THEN row_label
                                             ELSE split_part(column_label, ' | ', 1) END,
-                                       '^Aandeel (.+?) in (.+)$', ['num', 'den']) AS names
+                                       '^Aandeel (.+?)(?: in (.+))?$', ['num', 'den']) AS names
             FROM cells c WHERE stat = 'share' AND printed <> '' AND value IS NOT NULL AND {in_tables('c', rule)}),
         sg AS (
             SELECT s.*, n.code AS num_geo, d.code AS den_geo FROM s
-            JOIN geo_names n ON n.name = lower(s.names.num) JOIN geo_names d ON d.name = lower(s.names.den)),
+            JOIN geo_names n ON n.name = lower(s.names.num)
+            JOIN geo_names d ON d.name = lower(coalesce(nullif(s.names.den, ''), {lit(default_den)}))),
         pairs AS (
             SELECT s.*, n.value AS nv, n.half AS nh, d.value AS dv, d.half AS dh,
                    n.marker AS nm, d.marker AS dm,
@@ -222,7 +225,7 @@ def share(con, rule: Rule) -> pd.DataFrame:
             FROM sg s
             JOIN cells n ON n.table_id = s.table_id AND n.stat = 'count' AND n.geo_code = s.num_geo
             JOIN cells d ON d.table_id = s.table_id AND d.stat = 'count' AND d.geo_code = s.den_geo
-            WHERE CASE WHEN s.row_label LIKE 'Aandeel % in %'
+            WHERE CASE WHEN s.row_label LIKE 'Aandeel %'
                        THEN n.column_label = s.column_label AND d.column_label = s.column_label
                        ELSE n.row_label = s.row_label AND d.row_label = s.row_label
                             AND n.year IS NOT DISTINCT FROM s.year AND d.year IS NOT DISTINCT FROM s.year
@@ -311,17 +314,18 @@ def series(con, rule: Rule) -> pd.DataFrame:
         odd AS (
             SELECT *, CASE WHEN prev IS NULL THEN nxt ELSE prev END AS ref,
                    CASE WHEN prev IS NULL THEN next_col ELSE prev_col END AS ref_col,
-                   CASE WHEN prev IS NULL THEN next_year ELSE prev_year END AS ref_year
-            FROM w
-            WHERE (jump(value, prev) AND (nxt IS NULL OR jump(value, nxt)))
-               OR (prev IS NULL AND jump(value, nxt) AND NOT coalesce(jump(nxt, nxt2), FALSE)))
-        SELECT table_id, row_label, column_label, printed, value AS lhs, ref AS rhs,
-               ({ratio} - 1) * least(value, ref) AS tolerance, FALSE AS blocked,
+                   CASE WHEN prev IS NULL THEN next_year ELSE prev_year END AS ref_year,
+                   (jump(value, prev) AND (nxt IS NULL OR jump(value, nxt)))
+                   OR (prev IS NULL AND jump(value, nxt) AND NOT coalesce(jump(nxt, nxt2), FALSE)) AS is_odd
+            FROM w WHERE prev IS NOT NULL OR nxt IS NOT NULL)
+        SELECT table_id, row_label, column_label, printed, value AS lhs,
+               CASE WHEN is_odd THEN ref ELSE value END AS rhs,   -- a cell that fits its series passes
+               CASE WHEN is_odd THEN ({ratio} - 1) * least(value, ref) ELSE 0 END AS tolerance, FALSE AS blocked,
                [struct_pack(t := table_id, r := row_label, c := ref_col, coef := 1.0)] AS parts,
                printf('%d: %s against %s in %d (× %.2f)', year, printed, ref::BIGINT::VARCHAR, ref_year,
                       greatest(value, ref) / nullif(least(value, ref), 0)) AS detail,
-               EXISTS (SELECT 1 FROM trend_breaks b WHERE b.table_id = odd.table_id
-                       AND b.year IN (odd.year, odd.ref_year)) AS silenced
+               is_odd AND EXISTS (SELECT 1 FROM trend_breaks b WHERE b.table_id = odd.table_id
+                                  AND b.year IN (odd.year, odd.ref_year)) AS silenced
         FROM odd""")
 
 

@@ -1,0 +1,73 @@
+"""Great Expectations suites over the rule results (pandas frames, COMPLETE results keyed by instance).
+
+GX re-checks what the engine concluded, independently of its SQL: every instance has an address,
+statuses are from the known set, a 'pass' really lies within its tolerance, and — the gates —
+no unwaived error (suite 'error', Dagster ERROR) and no unwaived warning (suite 'warn', Dagster WARN).
+GX is imported lazily: the import alone costs seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+KEY = "instance"
+STATUSES = ["pass", "fail", "waived", "not_verifiable"]
+
+
+@dataclass
+class SuiteOutcome:
+    name: str
+    success: bool
+    failures: list[dict]  # one per failed expectation: type, kwargs, unexpected instances
+
+
+def _expectations(gx, severity: str) -> list:
+    e = gx.expectations
+    if severity == "warn":
+        return [e.ExpectColumnValuesToNotBeInSet(column="status", value_set=["fail"],
+                                                 row_condition='severity=="warn"', condition_parser="pandas")]
+    return [
+        e.ExpectColumnValuesToBeUnique(column=KEY),
+        *(e.ExpectColumnValuesToNotBeNull(column=c) for c in ("rule", "family", "table_id", "row_label", "column_label")),
+        e.ExpectColumnValuesToBeInSet(column="status", value_set=STATUSES),
+        e.ExpectColumnValuesToBeInSet(column="severity", value_set=["error", "warn"]),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(column_A="tolerance_bound", column_B="abs_imbalance", or_equal=True,
+                                                  row_condition='status=="pass"', condition_parser="pandas"),
+        e.ExpectColumnValuesToNotBeInSet(column="status", value_set=["fail"],
+                                         row_condition='severity=="error"', condition_parser="pandas"),
+    ]
+
+
+def validate_results(results: pd.DataFrame) -> list[SuiteOutcome]:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    frame = results.assign(abs_imbalance=results["imbalance"].abs().fillna(0.0),
+                           tolerance_bound=results["tolerance"].fillna(0.0) + 1e-9)
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch_def = ctx.data_sources.add_pandas("warehouse").add_dataframe_asset("rule_results") \
+        .add_batch_definition_whole_dataframe("all")
+    out = []
+    for severity in ("error", "warn"):
+        suite = ctx.suites.add(gx.ExpectationSuite(name=f"rule_results.{severity}",
+                                                   expectations=_expectations(gx, severity)))
+        run = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"results.{severity}", data=batch_def,
+                                                                     suite=suite)).run(
+            batch_parameters={"dataframe": frame},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [KEY]})
+        failures = []
+        for r in run.results:
+            if r.success:
+                continue
+            failures.append({
+                "expectation": r.expectation_config.type,
+                "kwargs": {k: v for k, v in r.expectation_config.kwargs.items() if k != "batch_id"},
+                "unexpected_count": r.result.get("unexpected_count"),
+                "instances": [row[KEY] for row in (r.result.get("unexpected_index_list") or [])],
+                "exception": (r.exception_info or {}).get("exception_message"),
+            })
+        out.append(SuiteOutcome(name=suite.name, success=bool(run.success), failures=failures))
+    return out
