@@ -24,19 +24,20 @@ class SuiteOutcome:
 
 
 def _expectations(gx, severity: str) -> list:
+    from great_expectations.expectations.row_conditions import Column
+
     e = gx.expectations
     if severity == "warn":
         return [e.ExpectColumnValuesToNotBeInSet(column="status", value_set=["fail"],
-                                                 row_condition='severity=="warn"', condition_parser="pandas")]
+                                                 row_condition=Column("severity") == "warn")]
     return [
         e.ExpectColumnValuesToBeUnique(column=KEY),
         *(e.ExpectColumnValuesToNotBeNull(column=c) for c in ("rule", "family", "table_id", "row_label", "column_label")),
         e.ExpectColumnValuesToBeInSet(column="status", value_set=STATUSES),
         e.ExpectColumnValuesToBeInSet(column="severity", value_set=["error", "warn"]),
         e.ExpectColumnPairValuesAToBeGreaterThanB(column_A="tolerance_bound", column_B="abs_imbalance", or_equal=True,
-                                                  row_condition='status=="pass"', condition_parser="pandas"),
-        e.ExpectColumnValuesToNotBeInSet(column="status", value_set=["fail"],
-                                         row_condition='severity=="error"', condition_parser="pandas"),
+                                                  row_condition=Column("status") == "pass"),
+        e.ExpectColumnValuesToNotBeInSet(column="status", value_set=["fail"], row_condition=Column("severity") == "error"),
     ]
 
 

@@ -60,7 +60,10 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
 
 
 def geo_sum(con, rule: Rule) -> pd.DataFrame:
-    """Parent area = sum of its child areas, per printed slot (same column, or same row for column geographies)."""
+    """Parent area = sum of its child areas, per printed slot (same column, or same row for column geographies).
+
+    Checked where every child of one level is printed; where exactly one is absent from the table the
+    instance fails and names the missing row (a dropped row), unless the level has a single child."""
     # A blank child is unknown unless the rule says blanks mean zero (Tabel 40: no regional split).
     blank_is_unknown = "" if rule.params.get("blank_children") == "zero" else " OR c.printed = ''"
     blank = f"(c.value IS NULL AND ({MARKER_NULL}{blank_is_unknown}))"
@@ -70,19 +73,22 @@ def geo_sum(con, rule: Rule) -> pd.DataFrame:
                        ELSE 'r' || row_no || '|' || coalesce(year, 0) || '|' || coalesce(breakdown, '') END AS slot
             FROM cells c WHERE stat = 'count' AND geo_code IS NOT NULL AND {in_tables('c', rule)}
             QUALIFY row_number() OVER (PARTITION BY table_id, slot, geo_code ORDER BY row_no, col_no) = 1),
-        kids AS (SELECT parent, level, count(*) AS n FROM geo WHERE parent <> '' AND level <> 'bucket' GROUP BY ALL)
+        kids AS (SELECT parent, level, count(*) AS n, list(name ORDER BY code) AS names
+                 FROM geo WHERE parent <> '' AND level <> 'bucket' GROUP BY ALL)
         SELECT p.table_id, p.row_label, p.column_label, p.printed, p.value AS lhs,
                coalesce(sum(c.value), 0) AS rhs, p.half + sum(c.half) AS tolerance,
                bool_or({blank}) AS blocked,
                list({PART.format(a='c', w='1.0')} ORDER BY c.row_no, c.col_no) AS parts,
-               'sum of ' || string_agg(g.name, ' + ' ORDER BY c.row_no, c.col_no) AS detail
+               'sum of ' || string_agg(g.name, ' + ' ORDER BY c.row_no, c.col_no) AS detail,
+               -- children of this level the table does not print at all: a dropped row
+               list_filter(any_value(k.names), lambda x: NOT list_contains(list(g.name), x))[1] AS missing_row
         FROM cc p
         JOIN kids k ON k.parent = p.geo_code          -- one instance per level of children (regio's, ROP areas …)
         JOIN cc c ON c.table_id = p.table_id AND c.slot = p.slot
         JOIN geo g ON g.code = c.geo_code AND g.parent = p.geo_code AND (g.level = k.level OR g.level = 'bucket')
         WHERE p.value IS NOT NULL
         GROUP BY p.table_id, p.row_label, p.column_label, p.printed, p.value, p.half, k.level, k.n
-        HAVING count(DISTINCT c.geo_code) FILTER (WHERE g.level = k.level) = k.n
+        HAVING count(DISTINCT c.geo_code) FILTER (WHERE g.level = k.level) >= greatest(k.n - 1, 1)
            AND bool_or(c.value IS NOT NULL)""")
 
 
@@ -196,7 +202,10 @@ def sine_weight(con, rule: Rule) -> pd.DataFrame:
                          + others_half + expected * sine_half END AS tolerance,
                blocked OR sine IS NULL OR sine = 0 AS blocked, parts,
                printf('SINE weight declared %.2f, expected %.2f, implied by the figures %.3f',
-                      declared, expected, (total - others) / nullif(sine, 0)) AS detail
+                      declared, expected, (total - others) / nullif(sine, 0)) AS detail,
+               CASE WHEN declared <> expected THEN printf('SINE declared at %.0f%% in the formula', 100 * declared)
+                    WHEN expected <> 1 AND abs(total - others - sine) <= 0.5 * rounding + others_half + sine_half
+                    THEN 'SINE counted at 100%' END AS pattern_hint
         FROM per""")
 
 

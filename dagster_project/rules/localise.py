@@ -48,6 +48,10 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
     open_instances = set(fail_cells["instance"])
     by_cell = fail_cells.groupby(key)["instance"].apply(set)
     assigned: dict[str, tuple] = {}
+    if "missing_row" in res:  # a dropped row explains its equation by itself
+        for r in res[failed & res["missing_row"].notna()].itertuples():
+            assigned[r.instance] = (r.table_id, r.missing_row, r.column_label)
+            open_instances.discard(r.instance)
     while open_instances:
         scores = {c: (len(insts & open_instances), -int(n_pass.get(c, 0))) for c, insts in by_cell.items()
                   if insts & open_instances}
@@ -67,7 +71,11 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         res.loc[idx, ["suspect_table", "suspect_row", "suspect_column"]] = list(suspect)
         mine = cells[cells["instance"] == row["instance"]]
         me = mine[(mine.table_id == suspect[0]) & (mine.row_label == suspect[1]) & (mine.column_label == suspect[2])]
-        if me.empty or pd.isna(row["rhs"]):
+        hint = row.get("pattern_hint")
+        if me.empty:  # the suspect is a row the table does not print
+            res.loc[idx, ["suggestion", "pattern"]] = [float(row["imbalance"]), "row missing from the table"]
+            continue
+        if pd.isna(row["rhs"]):
             continue
         role, coef = me.iloc[0]["role"], float(me.iloc[0]["coef"])
         current = value_of.get(suspect)
@@ -79,10 +87,27 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
             continue
         parts = [value_of.get((r.table_id, r.row_label, r.column_label)) for r in mine[mine.role == "rhs"].itertuples()]
         res.loc[idx, "suggestion"] = round(suggested, 3)
-        if current is not None and not pd.isna(current):
-            res.loc[idx, "pattern"] = pattern(float(current), suggested, float(row["imbalance"]),
-                                              [p for p in parts if p is not None and not pd.isna(p)])
+        if isinstance(hint, str):
+            res.loc[idx, "pattern"] = hint
+        elif current is not None and not pd.isna(current):
+            res.loc[idx, "pattern"] = (pattern(float(current), suggested, float(row["imbalance"]),
+                                               [p for p in parts if p is not None and not pd.isna(p)])
+                                       or _swapped(values, suspect, suggested))
     return res
+
+
+def _swapped(values: pd.DataFrame | None, cell: tuple, suggested: float) -> str | None:
+    """The value the equation wants sits in another cell of the same row or column: a swap."""
+    if values is None or suggested != round(suggested):
+        return None
+    table, row, column = cell
+    same = values[(values.table_id == table) & ((values.row_label == row) ^ (values.column_label == column))
+                  & (values.value == suggested) & (values.stat == "count")]
+    if same.empty:
+        return None
+    other = same.iloc[0]
+    where = other.column_label if other.row_label == row else other.row_label
+    return f"cells swapped with '{where}'"
 
 
 def swaps(res: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
