@@ -20,8 +20,9 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $@
 
-run: install  ## materialise every asset and check into $(LADDER_WAREHOUSE)
+run: install  ## materialise every asset and check into $(LADDER_WAREHOUSE), then validate every rule
 	$(BIN)/ladder run
+	$(BIN)/ladder validate
 
 test: install  ## run the test suite
 	$(BIN)/pytest

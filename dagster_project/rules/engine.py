@@ -97,7 +97,8 @@ def run_rules(con, rules: list[Rule], waivers: list[Waiver]) -> Outcome:
 
 
 def _cells(res: pd.DataFrame) -> pd.DataFrame:
-    """Long form: the checked cell (role lhs, coefficient 1) and every right-hand cell."""
+    """Long form: the checked cell (role lhs, coefficient 1) and every right-hand cell. A narrative
+    claim's checked 'cell' is its place in the text (table 'narrative', row 'line N')."""
     lhs = res[["instance", "table_id", "row_label", "column_label"]].assign(coef=1.0, role="lhs")
     parts = res[["instance", "parts"]].explode("parts").dropna(subset=["parts"])
     rhs = pd.DataFrame({
@@ -108,5 +109,4 @@ def _cells(res: pd.DataFrame) -> pd.DataFrame:
         "coef": [float(p["coef"]) for p in parts["parts"]],
         "role": "rhs",
     })
-    out = pd.concat([lhs, rhs], ignore_index=True)
-    return out[out["table_id"] != "narrative"].reset_index(drop=True)
+    return pd.concat([lhs, rhs], ignore_index=True)

@@ -19,17 +19,19 @@ def _digits(value: float) -> str:
 
 
 def pattern(printed_value: float, suggested: float, imbalance: float, part_values: list[float]) -> str | None:
+    """Name the fault when it fits; counts only, and never for a one-unit gap (rounding noise)."""
+    if abs(imbalance) <= 1 or printed_value != round(printed_value):
+        return "wrong sign" if printed_value * suggested < 0 and abs(printed_value + suggested) < 0.05 * abs(
+            suggested) + 1e-6 else None
     a, b = _digits(printed_value), _digits(suggested)
     if len(a) == len(b) and a != b:
         diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1 and abs(printed_value - suggested) > 1:  # ±1 is rounding noise, not a typo
+        if len(diff) == 1:
             return "one digit off"
         if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
             return "transposed digits"
     if any(abs(abs(imbalance) - abs(v)) < 1e-6 and v for v in part_values):
         return "a component counted twice or left out"
-    if suggested and abs(printed_value + suggested) < 1e-6 + abs(0.05 * suggested) and printed_value * suggested < 0:
-        return "wrong sign"
     return None
 
 
@@ -37,7 +39,9 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
     res = res.copy()
     for col in ("suspect_table", "suspect_row", "suspect_column", "suggestion", "pattern"):
         res[col] = None
-    failed = res["status"].isin(FAILED) & (res["waiver"].fillna("") != "registered trend break in this table and year")
+    # Series warnings are localised by `swaps`; trend-break silencing is not a finding.
+    failed = (res["status"].isin(FAILED) & (res["kind"] != "series")
+              & (res["waiver"].fillna("") != "registered trend break in this table and year"))
     if not failed.any():
         return res
     key = ["table_id", "row_label", "column_label"]
@@ -48,6 +52,7 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
     open_instances = set(fail_cells["instance"])
     by_cell = fail_cells.groupby(key)["instance"].apply(set)
     assigned: dict[str, tuple] = {}
+    ties: dict[str, int] = {}  # instances whose suspect is one of several equally likely cells
     if "missing_row" in res:  # a dropped row explains its equation by itself
         for r in res[failed & res["missing_row"].notna()].itertuples():
             assigned[r.instance] = (r.table_id, r.missing_row, r.column_label)
@@ -58,8 +63,12 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         if not scores:
             break
         best = max(scores, key=lambda c: (scores[c], c))
-        for inst in by_cell[best] & open_instances:
+        explained = by_cell[best] & open_instances
+        tied = sum(1 for c in scores if c != best and scores[c] == scores[best] and by_cell[c] & explained)
+        for inst in explained:
             assigned[inst] = best
+            if tied:
+                ties[inst] = tied
         open_instances -= by_cell[best]
     value_of = {} if values is None else dict(zip(zip(values.table_id, values.row_label, values.column_label),
                                                    values.value))
@@ -93,12 +102,21 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
             res.loc[idx, "pattern"] = (pattern(float(current), suggested, float(row["imbalance"]),
                                                [p for p in parts if p is not None and not pd.isna(p)])
                                        or _swapped(values, suspect, suggested))
+    for inst, n in ties.items():
+        at = res.index[res["instance"] == inst]
+        note = f"one of {n + 1} equally likely cells"
+        res.loc[at, "pattern"] = [f"{p}; {note}" if isinstance(p, str) else note for p in res.loc[at, "pattern"]]
     return res
+
+
+def values_at(values: pd.DataFrame, cell: tuple) -> float:
+    hit = values[(values.table_id == cell[0]) & (values.row_label == cell[1]) & (values.column_label == cell[2])]
+    return float(hit.value.iloc[0]) if len(hit) and pd.notna(hit.value.iloc[0]) else float("nan")
 
 
 def _swapped(values: pd.DataFrame | None, cell: tuple, suggested: float) -> str | None:
     """The value the equation wants sits in another cell of the same row or column: a swap."""
-    if values is None or suggested != round(suggested):
+    if values is None or suggested != round(suggested) or abs(suggested - values_at(values, cell)) <= 1:
         return None
     table, row, column = cell
     same = values[(values.table_id == table) & ((values.row_label == row) ^ (values.column_label == column))
