@@ -33,7 +33,8 @@ def materialise(warehouse: Path, sources: Path = SOURCES):
     """Run every asset and check in process, against ``warehouse``."""
     defs = build_defs(warehouse=warehouse, sources=sources)
     job = defs.resolve_implicit_global_asset_job_def()
-    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, run_config=quiet)
 
 
 @pytest.fixture(scope="session")
