@@ -1,0 +1,98 @@
+"""Specific findings on the real report, and the rule registry's own guard rails."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from dagster_project.cli import main
+from dagster_project.paths import ROOT
+from dagster_project.rules.registry import load_rules
+from dagster_project.yamlfile import SourceError
+
+
+@pytest.fixture(scope="module")
+def findings(built_warehouse, tmp_path_factory):
+    copy = tmp_path_factory.mktemp("validate") / "warehouse.duckdb"
+    shutil.copy(built_warehouse[0], copy)
+    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(copy)])
+    assert result.exit_code == 0, result.output
+    return {f["instance"]: f for f in json.loads(result.output)}
+
+
+@pytest.mark.parametrize("instance, suspect_table, suspect_row", [
+    # Tabel 39 prints +0,0% for invoegbedrijven 2018-2019 although 5 -> 0 is -100%.
+    ("evolution.printed: B39 | Invoegbedrijven | Evolutie 2018-2019 | West-Vlaanderen", "B39", "Invoegbedrijven"),
+    # Tabel 29's shares do not follow from its counts; the suspect is Tabel 29, not Tabel 39.
+    ("cross.b39.dprime.voortrajecten: B39 | Voortrajecten | Aandeel West-Vlaanderen in Vlaams Gewest | 2018",
+     "B29", "Aandeel West-Vlaanderen in Vlaams Gewest"),
+    # The text quotes 175.504 where the tables print 174 504: the text is the suspect.
+    ("narrative.trede5: narrative | line 602 | rsz54-vg-2019", "narrative", "line 602"),
+    # Tabel 40: wijk-werken regio's + niet toe te wijzen = 1 112 against 1 113.
+    ("geo.tabel40: B40 | Wijk-werken | West-Vlaanderen", "B40", "Wijk-werken"),
+])
+def test_known_inconsistencies_are_found_waived_and_localised(findings, instance, suspect_table, suspect_row):
+    f = findings[instance]
+    assert f["status"] == "waived" and f["severity"] == "error" and f["waiver"]
+    assert abs(f["imbalance"]) > f["tolerance"]
+    assert (f["suspect"]["table"], f["suspect"]["row"]) == (suspect_table, suspect_row)
+
+
+def test_shifted_cells_in_tabel_6_are_flagged_as_swaps(findings):
+    """Tabel 6 (54-plus) 2014: sums hold but Diksmuide, Ieper and Kortrijk carry each other's figures."""
+    f = findings["series.jump: B06 | Arr. Diksmuide | 2014"]
+    assert f["status"] == "fail" and f["severity"] == "warn"
+    assert f["suggestion"] == 697 and "Arr. Ieper" in f["pattern"]
+
+
+def test_rounding_alone_is_never_an_error(built_warehouse):
+    """SINE annual averages (Tabel 11) miss their totals by one and Tabel 39's trede 5 for 2018 prints
+    45 424 for 45 424,6 with SINE at 40%: both lie within the tolerance their rounding implies."""
+    import duckdb
+
+    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
+    try:
+        rows = con.execute("""
+            SELECT instance, status, abs(imbalance) AS gap, tolerance FROM checks.results
+            WHERE instance IN ('geo.hierarchy: B11 | WEST-VLAANDEREN | 2017',
+                               'formula.lettered: B39 | TREDE 5 - BETAALD WERK MET ONDERSTEUNING | West-Vlaanderen | 2018')
+            ORDER BY instance""").fetchall()
+    finally:
+        con.close()
+    assert [r[1] for r in rows] == ["pass", "pass"]
+    assert all(0 < gap <= tol for _, _, gap, tol in rows)
+
+
+def test_exact_counts_get_zero_tolerance(built_warehouse):
+    import duckdb
+
+    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
+    try:
+        tol = con.execute("SELECT max(tolerance) FROM checks.results WHERE rule = 'geo.hierarchy' "
+                          "AND table_id = 'B06'").fetchone()[0]
+    finally:
+        con.close()
+    assert tol == 0
+
+
+def test_stale_waiver_fails_validation(built_warehouse, tmp_path, monkeypatch):
+    checks = tmp_path / "checks"
+    shutil.copytree(ROOT / "checks", checks)
+    with (checks / "waivers.yaml").open("a", encoding="utf-8") as fh:
+        fh.write('  - instance: "share.printed: B06 | Aandeel West-Vlaanderen in Vlaams Gewest | 2019"\n'
+                 '    reason: "planted: this share is right"\n    date: 2026-11-27\n')
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse[0], copy)
+    monkeypatch.setenv("LADDER_CHECKS", str(checks))
+    result = CliRunner().invoke(main, ["validate", "--warehouse", str(copy)])
+    assert result.exit_code == 1
+    assert "STALE waiver checks/waivers.yaml" in result.output
+
+
+def test_rule_file_errors_name_file_and_line(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "bad.yaml").write_text(
+        "rules:\n  - id: x\n    description: y\n    family: shares\n    kind: eval_this\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"bad\.yaml:5: unknown rule kind 'eval_this'"):
+        load_rules(tmp_path)
