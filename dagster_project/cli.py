@@ -198,3 +198,46 @@ def _finding_line(r) -> str:
     return (f"  [{r.family}] {r.instance}\n      printed {r.printed} expected {expected} "
             f"(imbalance {r.imbalance:.4g}, tolerance {r.tolerance:.4g}); {r.detail}\n"
             f"      suspect: {suspect}{hint}{' (' + r.pattern + ')' if r.pattern else ''}")
+
+
+@main.command()
+@click.argument("table")
+@click.argument("row")
+@click.argument("column")
+@click.option("--json", "as_json", is_flag=True, help="Emit the tree as JSON (nodes with table, row, column, "
+              "value, coefficient, children).")
+@click.option("--warehouse", type=click.Path(path_type=Path), default=None,
+              help="DuckDB file (default $LADDER_WAREHOUSE or warehouse.duckdb).")
+def trace(table: str, row: str, column: str, as_json: bool, warehouse: Path | None) -> None:
+    """Trace one published figure down to the source cells behind it.
+
+    \b
+    Example:  ladder trace "Tabel 39" "TREDE 5" "West-Vlaanderen 2019"
+    TABLE is an id (B39, T01, tabel39) or 'Tabel N' ('body Tabel 1' / 'bijlage Tabel 1' where both
+    exist); ROW and COLUMN are matched forgivingly, with candidates listed when ambiguous. The tree
+    shows values, coefficients (0.4 for SINE), formulas, Bron, notes, trend breaks, rule results and
+    waivers on each source cell, and published minus recomputed.
+    """
+    from .trace import TraceError, Tracer, render
+
+    path = warehouse or default_path()
+    if not path.exists():
+        _fail(f"warehouse {path} does not exist: run `make run` first")
+    try:
+        with connect(path, read_only=True) as con:
+            tree = Tracer(con).trace(table, row, column)
+    except (TraceError, WarehouseBusy) as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(tree, ensure_ascii=False, indent=2, default=_jsonable))
+        return
+    click.echo("\n".join(render(tree)))
+    click.echo(f"({tree['source_cells']} source cell(s))")
+
+
+def _jsonable(value):
+    if hasattr(value, "item"):
+        return value.item()
+    if value != value:  # NaN
+        return None
+    return str(value)

@@ -18,7 +18,7 @@ from .paths import checks_dir, sources_dir
 from .rules.registry import FAMILIES, Rule, load_rules
 from .rules.validate import validate
 from .source_assets import asset_key
-from .warehouse import Warehouse
+from .resources import Warehouse
 
 RESULTS_KEY = dg.AssetKey(["quality", "rule_results"])
 SHOWN = ["instance", "printed", "rhs", "imbalance", "tolerance", "suspect_table", "suspect_row", "suspect_column",

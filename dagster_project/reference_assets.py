@@ -1,34 +1,60 @@
-"""Reference data assets: geography, measure catalogue and the links between measures."""
+"""Reference data assets: geography, ROP areas, measure catalogue and links, and the source catalogue
+with its trend-break registry (so trace and the derived tables read them from DuckDB)."""
 
 from __future__ import annotations
 
-import dagster as dg
+from collections.abc import Callable
 
+import dagster as dg
+import pandas as pd
+
+from .catalogue import Table
 from .reference import Reference
-from .warehouse import Warehouse
+from .resources import Warehouse
 
 SCHEMA = "ref"
-DESCRIPTIONS = {
-    "geography": "Gemeenten (NIS), arrondissementen, regio's (with the 'Resoc' alias), provinces, "
-                 "Vlaams Gewest, België and the 'niet toe te wijzen' / 'niet gekend' / 'buiten Vlaanderen' buckets.",
-    "rop": "ROP areas (regional education platforms) used by the brugproject, voortraject and POT tables.",
-    "measures": "Every werkvorm with its letter in Tabel 39 and 40, trede, group, policy domain, Bron, years in force.",
-    "measure_links": "Predecessor/successor links between measures (renamed, replaced, stopped) with year and reason.",
-}
 
 
-def build_reference_asset(name: str, ref: Reference) -> dg.AssetsDefinition:
-    @dg.asset(key=dg.AssetKey(["reference", name]), group_name="reference", description=DESCRIPTIONS[name],
-              kinds={"duckdb", "csv"}, pool="warehouse",
-              metadata={"dagster/table_name": f"{SCHEMA}.{name}",
-                        "source_file": f"sources/reference/{name}.csv"})
+def catalogue_frame(tables: list[Table]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "table_id": t.id, "table_label": t.table, "part": t.part, "title": t.title, "bron": ", ".join(t.bron),
+        "unit": t.unit, "period": t.period, "years": f"{min(t.years)}-{max(t.years)}" if t.years else "",
+        "notes": " | ".join(t.notes), "available": t.available, "catalogue_file": f"sources/catalogue/{t.id}.yaml",
+    } for t in tables])
+
+
+def trend_breaks_frame(tables: list[Table]) -> pd.DataFrame:
+    """The trend-break registry: every break each table's notes and Deel 3 imply."""
+    return pd.DataFrame([{"table_id": t.id, "year": b.year, "series": b.series, "kind": b.kind,
+                          "description": b.description} for t in tables for b in t.trend_breaks],
+                        columns=["table_id", "year", "series", "kind", "description"])
+
+
+def build_reference_asset(name: str, description: str, frame: Callable[[], pd.DataFrame], source: str):
+    @dg.asset(key=dg.AssetKey(["reference", name]), group_name="reference", description=description,
+              kinds={"duckdb"}, pool="warehouse",
+              metadata={"dagster/table_name": f"{SCHEMA}.{name}", "source_file": source})
     def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
-        frame = ref.frame(name)
-        warehouse.write(SCHEMA, name, frame)
-        return dg.MaterializeResult(metadata={"dagster/row_count": len(frame)})
+        data = frame()
+        warehouse.write(SCHEMA, name, data)
+        return dg.MaterializeResult(metadata={"dagster/row_count": len(data)})
 
     return _asset
 
 
-def reference_assets(ref: Reference) -> list[dg.AssetsDefinition]:
-    return [build_reference_asset(name, ref) for name in DESCRIPTIONS]
+def reference_assets(ref: Reference, tables: list[Table]) -> list[dg.AssetsDefinition]:
+    csv = {
+        "geography": "Gemeenten (NIS), arrondissementen, regio's (with the 'Resoc' alias), provinces, Vlaams "
+                     "Gewest, België and the 'niet toe te wijzen' / 'niet gekend' / 'buiten Vlaanderen' buckets.",
+        "rop": "ROP areas (regional education platforms) used by the brugproject, voortraject and POT tables.",
+        "measures": "Every werkvorm with its letter in Tabel 39 and 40, trede, group, policy domain, Bron, years in force.",
+        "measure_links": "Predecessor/successor links between measures (renamed, replaced, stopped) with year and reason.",
+    }
+    assets = [build_reference_asset(name, text, lambda name=name: ref.frame(name), f"sources/reference/{name}.csv")
+              for name, text in csv.items()]
+    assets.append(build_reference_asset("catalogue", "One row per source table: title, Bron, unit, period, notes.",
+                                        lambda: catalogue_frame(tables), "sources/catalogue/*.yaml"))
+    assets.append(build_reference_asset("trend_breaks", "Trend-break registry: per table and series, the year and "
+                                        "kind of every break (source, definition, measure replaced/stopped/renamed …).",
+                                        lambda: trend_breaks_frame(tables), "sources/catalogue/*.yaml"))
+    return assets

@@ -15,7 +15,7 @@ from .catalogue import Table
 from .cells import table_cells
 from .reference import Reference
 from .schemas import schema_for, validate
-from .warehouse import Warehouse
+from .resources import Warehouse
 
 SCHEMA = "src"
 warnings.filterwarnings("ignore", category=dg.BetaWarning)

@@ -1,16 +1,20 @@
-"""The DuckDB warehouse: short-lived connections, a clear 'busy' error, atomic table loads."""
+"""The DuckDB warehouse: short-lived connections, a clear 'busy' error, atomic table loads.
+
+No Dagster import here: the CLI's quick commands (trace, sources) must start fast."""
 
 from __future__ import annotations
 
 import os
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-import dagster as dg
+from typing import TYPE_CHECKING
+
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_WAREHOUSE = "warehouse.duckdb"
 
@@ -53,23 +57,3 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, frame:
         raise
     finally:
         con.unregister("_incoming")
-
-
-class Warehouse(dg.ConfigurableResource):
-    """Path to the DuckDB file; every use opens and closes its own connection."""
-
-    path: str = DEFAULT_WAREHOUSE
-
-    @contextmanager
-    def connection(self, read_only: bool = False):
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        with connect(self.path, read_only=read_only) as con:
-            yield con
-
-    def write(self, schema: str, name: str, frame: pd.DataFrame) -> None:
-        with self.connection() as con:
-            replace_table(con, schema, name, frame)
-
-    def read(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        with self.connection() as con:
-            return con.execute(sql, params or []).df()

@@ -1,0 +1,221 @@
+"""Trace a published figure down to the source cells behind it.
+
+Reads only DuckDB (derived.edges, derived.<table>, src.*, ref.catalogue, ref.trend_breaks,
+checks.results / checks.result_cells), so an auditor's question is answered in well under a second.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+
+class TraceError(LookupError):
+    """An unknown or ambiguous table, row or column; the message lists candidates."""
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[|·,]", " ", text).casefold().split())
+
+
+def match_label(kind: str, query: str, options: list[str]) -> str:
+    """Exact, then normalised, then containment, then close matches; ambiguity is an error."""
+    if query in options:
+        return query
+    q = _norm(query)
+    for test in (lambda o: _norm(o) == q, lambda o: q in _norm(o),
+                 lambda o: all(word in _norm(o) for word in q.split())):
+        hits = [o for o in options if test(o)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            exact_word = [h for h in hits if _norm(h).startswith(q)]
+            if len(exact_word) == 1:
+                return exact_word[0]
+            raise TraceError(f"{kind} '{query}' is ambiguous; candidates:\n  " + "\n  ".join(hits[:15]))
+    close = difflib.get_close_matches(q, [_norm(o) for o in options], n=5, cutoff=0.5)
+    suggestions = [o for o in options if _norm(o) in close]
+    hint = ("; did you mean:\n  " + "\n  ".join(suggestions)) if suggestions else ""
+    raise TraceError(f"unknown {kind} '{query}'{hint}")
+
+
+@dataclass
+class Tracer:
+    con: duckdb.DuckDBPyConnection
+
+    def __post_init__(self):
+        q = self.con.execute
+        self.catalogue = {r[0]: r for r in q(
+            "SELECT table_id, table_label, part, title, bron, notes FROM ref.catalogue").fetchall()}
+        self.breaks: dict[str, list[tuple]] = {}
+        for b in q("SELECT table_id, year, series, kind, description FROM ref.trend_breaks ORDER BY year").fetchall():
+            self.breaks.setdefault(b[0], []).append(b)
+        self.derived = {r[0]: r[1] for r in q(
+            "SELECT name, publishes FROM derived.registry").fetchall()} if self._has("derived", "registry") else {}
+
+    def _has(self, schema: str, table: str) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+                                     "AND table_name = ?", [schema, table]).fetchone()[0])
+
+    # --- resolving what the auditor typed -------------------------------------------------------
+    def resolve_table(self, query: str) -> str:
+        q = _norm(query)
+        ids = {t.casefold(): t for t in [*self.catalogue, *self.derived]}
+        if q in ids:
+            return ids[q]
+        number = re.search(r"(\d+)", q)
+        body = "body" in q or "hoofd" in q or re.match(r"^t\d", q) is not None
+        appendix = "bijlage" in q or "appendix" in q
+        if number:
+            n = int(number.group(1))
+            hits = [t for t, r in self.catalogue.items() if r[1].casefold() == f"tabel {n}"
+                    and (not body or r[2] == "body") and (not appendix or r[2] == "appendix")]
+            if len(hits) == 1:
+                return hits[0]
+            if len(hits) > 1:
+                raise TraceError(f"table '{query}' is ambiguous: " + ", ".join(
+                    f"{h} ({self.catalogue[h][2]} {self.catalogue[h][1]})" for h in hits)
+                    + " — say 'body Tabel N' or 'bijlage Tabel N', or give the id")
+        raise TraceError(f"unknown table '{query}'; tables: "
+                         + ", ".join(f"{t} ({r[2]} {r[1]})" for t, r in self.catalogue.items())
+                         + (", derived: " + ", ".join(self.derived) if self.derived else ""))
+
+    def labels(self, table: str) -> tuple[list[str], list[str]]:
+        source = self.derived_of(table) if table in self.derived else None
+        if source:
+            q = f"SELECT DISTINCT row_label, column_label FROM derived.\"{table}\""
+        else:
+            q = f'SELECT DISTINCT row_label, column_label FROM src."{table}"'
+        rows = self.con.execute(q).fetchall()
+        return sorted({r[0] for r in rows}), sorted({r[1] for r in rows})
+
+    def derived_of(self, table: str) -> str | None:
+        if table in self.derived:
+            return table
+        return next((name for name, pub in self.derived.items() if pub == table), None)
+
+    # --- building the tree -----------------------------------------------------------------------
+    def source_cell(self, table: str, row: str, column: str) -> dict | None:
+        hit = self.con.execute(f'SELECT printed, value, marker, stat FROM src."{table}" '
+                               "WHERE row_label = ? AND column_label = ?", [row, column]).fetchone()
+        return None if hit is None else dict(zip(["printed", "value", "marker", "stat"], hit))
+
+    def rules(self, table: str, row: str, column: str) -> list[dict]:
+        if not self._has("checks", "results"):
+            return []
+        cur = self.con.execute("""
+            SELECT r.rule, r.family, r.status, r.instance, r.imbalance, r.tolerance, r.waiver,
+                   coalesce(r.suspect_table = ? AND r.suspect_row = ? AND r.suspect_column = ?, FALSE) AS suspect
+            FROM checks.result_cells c JOIN checks.results r USING (instance)
+            WHERE c.table_id = ? AND c.row_label = ? AND c.column_label = ?
+            ORDER BY r.status <> 'pass' DESC, r.rule""", [table, row, column, table, row, column])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def table_info(self, table: str) -> dict:
+        row = self.catalogue.get(table)
+        breaks = self.breaks.get(table, [])
+        return {} if row is None else {
+            "table_label": f"{row[2]} {row[1]}", "title": row[3], "bron": row[4],
+            "notes": [n for n in (row[5] or "").split(" | ") if n],
+            "trend_breaks": [f"{year} {kind}: {series} — {text}" for _, year, series, kind, text in breaks],
+        }
+
+    def node(self, table: str, row: str, column: str, coefficient: float = 1.0, effective: float = 1.0,
+             depth: int = 0) -> dict:
+        derived = self.derived_of(table) if table in self.derived else None
+        out = {"table": table, "row": row, "column": column, "coefficient": coefficient,
+               "effective_coefficient": effective, "children": []}
+        if derived:
+            rec = self.con.execute(f'SELECT recomputed, op, formula, published_printed, published_minus_recomputed, '
+                                   f'status, comparable, breaks FROM derived."{derived}" '
+                                   "WHERE row_label = ? AND column_label = ?", [row, column]).fetchone()
+            if rec:
+                out.update(dict(zip(["value", "op", "formula", "published", "published_minus_recomputed", "status",
+                                     "comparable", "breaks_spanned"], rec)))
+            out["kind"] = "derived"
+            edges = self.con.execute("SELECT input_table, input_row, input_column, coef, op, role, formula "
+                                     "FROM derived.edges WHERE derived_table = ? AND row_label = ? AND column_label = ?",
+                                     [derived, row, column]).fetchall()
+            for t, r, c, coef, op, role, formula in edges:
+                if t == "external":
+                    out["children"].append({"table": "external", "row": r, "column": c, "value": coef,
+                                            "coefficient": 1.0, "kind": "external", "formula": formula,
+                                            "children": []})
+                    continue
+                child_eff = effective * coef if op == "sum" else None
+                child = self.node(t, r, c, coef if op == "sum" else 1.0, child_eff if child_eff is not None else 0.0,
+                                  depth + 1)
+                child["role"] = role
+                out["children"].append(child)
+            return out
+        cell = self.source_cell(table, row, column) or {}
+        out.update({"kind": "source", "value": cell.get("value"), "printed": cell.get("printed"),
+                    "marker": cell.get("marker")}, **self.table_info(table))
+        out["rules"] = self.rules(table, row, column)
+        return out
+
+    def trace(self, table_query: str, row_query: str, column_query: str) -> dict:
+        table = self.resolve_table(table_query)
+        derived = self.derived_of(table)
+        rows, columns = self.labels(derived or table)
+        row = match_label("row", row_query, rows)
+        column = match_label("column", column_query, columns)
+        published = self.derived.get(derived) if derived else table
+        root = self.node(derived, row, column) if derived else self.node(table, row, column)
+        if published and derived:
+            cell = self.source_cell(published, row, column) or {}
+            root.update({"published_table": published, "printed": cell.get("printed"),
+                         "published_value": cell.get("value"), **self.table_info(published)})
+            root["rules"] = self.rules(published, row, column)
+        root["source_cells"] = sum(1 for _ in _leaves(root))
+        return root
+
+
+def _leaves(node: dict):
+    if not node.get("children"):
+        if node.get("kind") in ("source", "external"):
+            yield node
+        return
+    for child in node["children"]:
+        yield from _leaves(child)
+
+
+def render(node: dict, indent: str = "", last: bool = True, root: bool = True) -> list[str]:
+    """A text tree: one line per cell, details indented under it."""
+    def fmt(v):
+        return "blank" if v is None or v != v else (f"{v:,.0f}".replace(",", " ") if float(v).is_integer()
+                                                     else f"{v:,.3f}".replace(",", " "))
+    label = f"{node.get('table_label') or node['table']} · {node['row']} · {node['column']}"
+    coef = "" if root else f"×{node['coefficient']:g} " if node.get("role") in (None, "part") else f"[{node['role']}] "
+    branch = "" if root else ("└─ " if last else "├─ ")
+    lines = [f"{indent}{branch}{coef}{label} = {node.get('printed') or fmt(node.get('value'))}"]
+    pad = indent + ("" if root else ("   " if last else "│  "))
+    if node.get("kind") == "derived":
+        extra = f"recomputed {fmt(node.get('value'))} ({node.get('op')}: {node.get('formula')})"
+        if node.get("published_table"):
+            extra += (f"; published {node.get('printed')}, published − recomputed "
+                      f"{fmt(node.get('published_minus_recomputed'))} ({node.get('status')})")
+        lines.append(f"{pad}   {extra}")
+        if node.get("comparable") is False:
+            lines.append(f"{pad}   NOT COMPARABLE across trend break(s): {node.get('breaks_spanned')}")
+    if node.get("kind") == "source" or node.get("published_table"):
+        if node.get("title"):
+            lines.append(f"{pad}   {node['title']} — Bron: {node.get('bron')}")
+        for tb in node.get("trend_breaks", []):
+            lines.append(f"{pad}   trend break {tb}")
+        bad = [r for r in node.get("rules", []) if r["status"] != "pass"]
+        passed = len(node.get("rules", [])) - len(bad)
+        if node.get("rules"):
+            lines.append(f"{pad}   rules: {passed} pass" + (f", {len(bad)} other:" if bad else ""))
+        for r in bad:
+            waiver = f" — waived: {r['waiver']}" if r.get("waiver") else ""
+            lines.append(f"{pad}     {r['status']}: {r['instance']} (imbalance {r['imbalance']:.4g}, "
+                         f"tolerance {r['tolerance']:.4g}){' ← suspect' if r.get('suspect') else ''}{waiver}")
+    children = node.get("children", [])
+    for i, child in enumerate(children):
+        lines.extend(render(child, pad, i == len(children) - 1, root=False))
+    return lines
