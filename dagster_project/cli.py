@@ -241,3 +241,20 @@ def _jsonable(value):
     if value != value:  # NaN
         return None
     return str(value)
+
+
+@main.command()
+@click.option("--warehouse", type=click.Path(path_type=Path), default=None,
+              help="DuckDB file (default $LADDER_WAREHOUSE or warehouse.duckdb).")
+def lineage(warehouse: Path | None) -> None:
+    """Print the derived tables' column lineage as OpenLineage ColumnLineageDatasetFacets (JSON)."""
+    from .openlineage_export import facets
+
+    path = warehouse or default_path()
+    if not path.exists():
+        _fail(f"warehouse {path} does not exist: run `make run` first")
+    try:
+        with connect(path, read_only=True) as con:
+            click.echo(json.dumps(facets(con), ensure_ascii=False, indent=2))
+    except WarehouseBusy as exc:
+        _fail(str(exc))

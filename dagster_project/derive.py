@@ -5,9 +5,10 @@ source tables it reads (``depends``) and the published table it recomputes (``pu
 query returns *lineage edges*, one per (derived cell, input cell):
 
     row_label, column_label     the derived cell, labelled as in the published table
-    op                          sum | share | evolution | external
+    op                          sum | share | evolution
     input_table, input_row, input_column   a source cell, or a derived cell of this or another
-                                derived table (input_table = its name), or 'external'
+                                derived table (input_table = its name), or 'external': a figure
+                                from outside the tables (declared in the header's 'external' line)
     coef                        weight in a sum (1, 0.4 for SINE, -1 …); for 'external' the figure
     role                        share: num | den; evolution: base | current; else 'part'
     formula                     how the cell is built, as a person would write it
@@ -31,7 +32,7 @@ from .yamlfile import SourceError
 HEADER = re.compile(r"^--\s*(?P<key>[a-z_]+):\s*(?P<value>.*)$")
 EDGE_COLUMNS = ["row_label", "column_label", "op", "input_table", "input_row", "input_column", "coef", "role",
                 "formula"]
-OPS = {"sum", "share", "evolution", "external"}
+OPS = {"sum", "share", "evolution"}
 SCHEMA = "derived"
 
 
@@ -98,9 +99,10 @@ def evaluate(con: duckdb.DuckDBPyConnection, all_edges: pd.DataFrame, names: set
             INSERT INTO d_values
             WITH inputs AS (
                 SELECT e.*,
-                       CASE WHEN e.op = 'external' THEN e.coef
+                       CASE WHEN e.input_table = 'external' THEN e.coef
                             WHEN e.input_table IN ({derived}) THEN v.value ELSE c.value END AS v,
-                       CASE WHEN e.op = 'external' THEN TRUE
+                       CASE WHEN e.input_table = 'external' THEN 1.0 ELSE e.coef END AS w,
+                       CASE WHEN e.input_table = 'external' THEN TRUE
                             WHEN e.input_table IN ({derived}) THEN v.derived_table IS NOT NULL
                             ELSE TRUE END AS ready,
                        c.marker IN ('nb', 'n.b.') AS unknown,
@@ -114,14 +116,14 @@ def evaluate(con: duckdb.DuckDBPyConnection, all_edges: pd.DataFrame, names: set
                                   AND d.row_label = e.row_label AND d.column_label = e.column_label))
             SELECT derived_table, row_label, column_label,
                    CASE WHEN bool_or(unknown) THEN NULL
-                        WHEN any_value(op) IN ('sum', 'external') THEN
-                             CASE WHEN count(v) = 0 THEN NULL ELSE sum(coef * coalesce(v, 0)) END
+                        WHEN any_value(op) = 'sum' THEN
+                             CASE WHEN count(v) = 0 THEN NULL ELSE sum(w * coalesce(v, 0)) END
                         WHEN any_value(op) = 'share' THEN
                              100 * sum(v) FILTER (WHERE role = 'num') / nullif(sum(v) FILTER (WHERE role = 'den'), 0)
                         ELSE 100 * (sum(v) FILTER (WHERE role = 'current')
                                     / nullif(sum(v) FILTER (WHERE role = 'base'), 0) - 1) END,
                    -- uncertainty carried from rounded inputs (averages) through sums; 0 for ratios
-                   CASE WHEN any_value(op) = 'sum' THEN sum(abs(coef) * coalesce(h, 0)) ELSE 0 END
+                   CASE WHEN any_value(op) = 'sum' THEN sum(abs(w) * coalesce(h, 0)) ELSE 0 END
             FROM inputs GROUP BY derived_table, row_label, column_label
             HAVING bool_and(ready)""").fetchone()[0]
         if not added:

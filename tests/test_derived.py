@@ -1,0 +1,116 @@
+"""Recomputed headline tables, cell lineage and `ladder trace` on the real report."""
+
+import json
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from dagster_project.cli import main
+
+
+def _trace(warehouse, *args):
+    return CliRunner().invoke(main, ["trace", "--warehouse", str(warehouse), *args])
+
+
+def _walk(node):
+    yield node
+    for child in node.get("children", []):
+        yield from _walk(child)
+
+
+def test_trede5_reaches_sine_at_40_percent_and_54_plus_at_100(built_warehouse):
+    result = _trace(built_warehouse[0], "Tabel 39", "TREDE 5", "West-Vlaanderen 2019", "--json")
+    assert result.exit_code == 0, result.output
+    tree = json.loads(result.output)
+    assert tree["printed"] == "51 901" and tree["published_table"] == "B39"
+    leaves = {(n["table"], n["row"], n["column"]): n for n in _walk(tree) if n.get("kind") == "source"}
+    sine = leaves[("B11", "WEST-VLAANDEREN", "2019")]
+    rsz = leaves[("B06", "WEST-VLAANDEREN", "2019")]
+    assert sine["effective_coefficient"] == pytest.approx(0.4) and sine["value"] == 1412
+    assert rsz["effective_coefficient"] == pytest.approx(1.0) and rsz["value"] == 34480
+    assert sine["bron"] == "RVA" and sine["trend_breaks"] is not None
+
+
+def test_every_published_cell_of_tabel_39_and_40_has_lineage_to_source_cells(built_warehouse):
+    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
+    try:
+        orphans = con.execute("""
+            WITH RECURSIVE walk(tbl, root_row, root_col, input_table, input_row, input_column) AS (
+                SELECT derived_table, row_label, column_label, input_table, input_row, input_column
+                FROM derived.edges WHERE derived_table IN ('tabel39', 'tabel40')
+                UNION
+                SELECT w.tbl, w.root_row, w.root_col, e.input_table, e.input_row, e.input_column
+                FROM walk w JOIN derived.edges e ON e.derived_table = w.input_table
+                     AND e.row_label = w.input_row AND e.column_label = w.input_column),
+            reached AS (SELECT DISTINCT tbl, root_row, root_col FROM walk
+                        WHERE input_table NOT IN (SELECT name FROM derived.registry))
+            SELECT p.table_id, p.row_label, p.column_label
+            FROM (SELECT 'tabel39' AS tbl, * FROM src.B39 UNION ALL BY NAME SELECT 'tabel40' AS tbl, * FROM src.B40) p
+            WHERE p.printed <> '' AND NOT EXISTS (
+                SELECT 1 FROM reached r WHERE r.tbl = p.tbl AND r.root_row = p.row_label AND r.root_col = p.column_label)
+            """).fetchall()
+    finally:
+        con.close()
+    assert orphans == []
+
+
+def test_recomputed_equals_published_except_where_a_rule_reports_a_finding(built_warehouse):
+    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
+    try:
+        unexplained = con.execute("""
+            WITH differs AS (
+                SELECT r.name, r.publishes, d.row_label, d.column_label FROM derived.registry r
+                JOIN derived.tabel39 d ON r.name = 'tabel39' WHERE d.status = 'differs'
+                UNION ALL
+                SELECT r.name, r.publishes, d.row_label, d.column_label FROM derived.registry r
+                JOIN derived.tabel40 d ON r.name = 'tabel40' WHERE d.status = 'differs'
+                UNION ALL
+                SELECT r.name, r.publishes, d.row_label, d.column_label FROM derived.registry r
+                JOIN derived.body_tabel1 d ON r.name = 'body_tabel1' WHERE d.status = 'differs')
+            SELECT * FROM differs d WHERE NOT EXISTS (
+                SELECT 1 FROM checks.result_cells c JOIN checks.results r USING (instance)
+                WHERE r.status IN ('fail', 'waived') AND c.table_id = d.publishes
+                  AND c.row_label = d.row_label AND c.column_label = d.column_label)""").fetchall()
+        equal = con.execute("SELECT count(*) FROM derived.tabel39 WHERE status = 'equal at printed precision'").fetchone()[0]
+    finally:
+        con.close()
+    assert unexplained == []
+    assert equal > 900
+
+
+def test_collectief_maatwerk_evolution_is_not_comparable_across_2019(built_warehouse):
+    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
+    try:
+        row = con.execute("""SELECT comparable, breaks FROM derived.tabel39 WHERE row_label = 'Collectief maatwerk'
+                             AND column_label = 'Evolutie 2018-2019 | West-Vlaanderen'""").fetchone()
+    finally:
+        con.close()
+    assert row[0] is False and "2019" in row[1]
+
+
+def test_trace_explains_unknown_and_ambiguous_labels(built_warehouse):
+    wh = built_warehouse[0]
+    ambiguous = _trace(wh, "Tabel 1", "Laaggeschoolden", "2019")
+    assert ambiguous.exit_code == 2 and "B01 (appendix Tabel 1), T01 (body Tabel 1)" in ambiguous.output
+    unknown = _trace(wh, "body Tabel 1", "Laagggeschoolden", "West-Vlaanderen 2019")
+    assert unknown.exit_code == 2 and "did you mean" in unknown.output and "Laaggeschoolden" in unknown.output
+    columns = _trace(wh, "T01", "Laaggeschoolden", "2019")
+    assert columns.exit_code == 2 and "West-Vlaanderen | 2019" in columns.output
+
+
+def test_trace_text_shows_published_minus_recomputed_and_waivers(built_warehouse):
+    result = _trace(built_warehouse[0], "Tabel 39", "invoegbedrijven", "Evolutie 2018-2019 | West-Vlaanderen")
+    assert result.exit_code == 0, result.output
+    assert "published − recomputed 100" in result.output
+    assert "waived:" in result.output
+
+
+def test_openlineage_export_has_a_column_lineage_facet_per_derived_table(built_warehouse):
+    result = CliRunner().invoke(main, ["lineage", "--warehouse", str(built_warehouse[0])])
+    assert result.exit_code == 0, result.output
+    facets = json.loads(result.output)
+    assert {"derived.tabel39", "derived.tabel40", "derived.body_tabel1"} <= set(facets)
+    fields = facets["derived.tabel39"]["fields"]
+    inputs = {(f["name"], f["field"]) for f in fields["West-Vlaanderen | 2019"]["inputFields"]}
+    assert ("src.B11", "2019") in inputs
