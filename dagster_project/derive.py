@@ -144,6 +144,7 @@ def compare(con: duckdb.DuckDBPyConnection, spec: DerivedSpec) -> pd.DataFrame:
                p.value - d.recomputed AS published_minus_recomputed,
                CASE WHEN p.cell IS NULL THEN 'not published'
                     WHEN p.value IS NULL AND d.recomputed IS NULL THEN 'both blank'
+                    WHEN p.printed = '' AND d.recomputed = 0 THEN 'published blank, recomputed 0'
                     WHEN p.value IS NULL OR d.recomputed IS NULL THEN 'differs'
                     WHEN abs(p.value - d.recomputed) <= 0.5 * p.rounding + d.carried + 1e-9
                          THEN 'equal at printed precision'
