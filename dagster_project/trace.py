@@ -115,9 +115,14 @@ class Tracer:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r)) for r in cur.fetchall()]
 
-    def table_info(self, table: str) -> dict:
+    def table_info(self, table: str, row_label: str) -> dict:
+        """Title, Bron and notes of the table, and the trend breaks that concern this row: all of them
+        when the rows are areas (one series per table), else those naming the row."""
         row = self.catalogue.get(table)
-        breaks = self.breaks.get(table, [])
+        axis = self.con.execute(f'SELECT any_value(geo_axis) FROM src."{table}" WHERE row_label = ?',
+                                [row_label]).fetchone()[0] if row is not None and row[0] in self.catalogue else None
+        breaks = [b for b in self.breaks.get(table, []) if axis == "row"
+                  or b[2].casefold() in row_label.casefold() or row_label.casefold().lstrip("- ") in b[2].casefold()]
         return {} if row is None else {
             "table_label": f"{row[2]} {row[1]}", "title": row[3], "bron": row[4],
             "notes": [n for n in (row[5] or "").split(" | ") if n],
@@ -137,6 +142,11 @@ class Tracer:
                 out.update(dict(zip(["value", "op", "formula", "published", "published_minus_recomputed", "status",
                                      "comparable", "breaks_spanned"], rec)))
             out["kind"] = "derived"
+            if self.derived.get(derived) and "comparable_evolutions" in self.derived:
+                basis = self.con.execute("SELECT recomputed, formula FROM derived.comparable_evolutions "
+                                         "WHERE row_label = ? AND column_label = ?", [row, column]).fetchone()
+                if basis:
+                    out["comparable_basis"] = {"value": basis[0], "formula": basis[1]}
             edges = self.con.execute("SELECT input_table, input_row, input_column, coef, op, role, formula "
                                      "FROM derived.edges WHERE derived_table = ? AND row_label = ? AND column_label = ?",
                                      [derived, row, column]).fetchall()
@@ -154,7 +164,7 @@ class Tracer:
             return out
         cell = self.source_cell(table, row, column) or {}
         out.update({"kind": "source", "value": cell.get("value"), "printed": cell.get("printed"),
-                    "marker": cell.get("marker")}, **self.table_info(table))
+                    "marker": cell.get("marker")}, **self.table_info(table, row))
         out["rules"] = self.rules(table, row, column)
         return out
 
@@ -169,7 +179,7 @@ class Tracer:
         if published and derived:
             cell = self.source_cell(published, row, column) or {}
             root.update({"published_table": published, "printed": cell.get("printed"),
-                         "published_value": cell.get("value"), **self.table_info(published)})
+                         "published_value": cell.get("value"), **self.table_info(published, row)})
             root["rules"] = self.rules(published, row, column)
         root["source_cells"] = sum(1 for _ in _leaves(root))
         return root
@@ -202,6 +212,9 @@ def render(node: dict, indent: str = "", last: bool = True, root: bool = True) -
         lines.append(f"{pad}   {extra}")
         if node.get("comparable") is False:
             lines.append(f"{pad}   NOT COMPARABLE across trend break(s): {node.get('breaks_spanned')}")
+        if node.get("comparable_basis"):
+            basis = node["comparable_basis"]
+            lines.append(f"{pad}   on a comparable basis: {fmt(basis['value'])} ({basis['formula']})")
     if node.get("kind") == "source" or node.get("published_table"):
         if node.get("title"):
             lines.append(f"{pad}   {node['title']} — Bron: {node.get('bron')}")

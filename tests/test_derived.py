@@ -98,6 +98,11 @@ def test_collectief_maatwerk_evolution_is_not_comparable_across_2019(built_wareh
     finally:
         con.close()
     assert row[0] is False and "2019" in row[1]
+    result = _trace(built_warehouse[0], "Tabel 39", "Collectief maatwerk", "Evolutie 2018-2019 | West-Vlaanderen",
+                    "--json")
+    tree = json.loads(result.output)
+    # 2019 maatwerkbedrijven + afdelingen (5 787) against 2018 beschutte + sociale werkplaatsen (5 030 + 1 009)
+    assert tree["comparable_basis"]["value"] == pytest.approx(100 * (5787 / 6039 - 1))
 
 
 def test_trace_explains_unknown_and_ambiguous_labels(built_warehouse):
