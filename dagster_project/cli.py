@@ -124,7 +124,8 @@ def run(warehouse: Path | None) -> None:
     failed_checks = [c for c in checks if not c.passed]
     click.echo(f"assets materialised: {len(materialised)}; checks: {len(checks)} run, {len(failed_checks)} failed")
     for c in failed_checks:
-        click.echo(f"  FAILED check {'/'.join(c.asset_key.path)}:{c.check_name} ({c.severity.value})")
+        word = "FAILED" if c.severity == dg.AssetCheckSeverity.ERROR else "warning"
+        click.echo(f"  {word} check {'/'.join(c.asset_key.path)}:{c.check_name} ({c.severity.value})")
     for e in result.all_events:
         if e.event_type_value == "STEP_FAILURE":
             error = e.event_specific_data.error
@@ -258,3 +259,7 @@ def lineage(warehouse: Path | None) -> None:
             click.echo(json.dumps(facets(con), ensure_ascii=False, indent=2))
     except WarehouseBusy as exc:
         _fail(str(exc))
+
+
+if __name__ == "__main__":
+    main()

@@ -98,29 +98,57 @@ class Tracer:
         return next((name for name, pub in self.derived.items() if pub == table), None)
 
     # --- building the tree -----------------------------------------------------------------------
-    def source_cell(self, table: str, row: str, column: str) -> dict | None:
-        hit = self.con.execute(f'SELECT printed, value, marker, stat FROM src."{table}" '
-                               "WHERE row_label = ? AND column_label = ?", [row, column]).fetchone()
-        return None if hit is None else dict(zip(["printed", "value", "marker", "stat"], hit))
+    def _load_derived(self) -> None:
+        """All lineage edges and derived values in memory: a deep tree is then walked without queries."""
+        self.edges: dict[tuple, list[tuple]] = {}
+        self.values: dict[tuple, tuple] = {}
+        if not self.derived:
+            return
+        for e in self.con.execute("SELECT derived_table, row_label, column_label, input_table, input_row, "
+                                  "input_column, coef, op, role FROM derived.edges").fetchall():
+            self.edges.setdefault(e[:3], []).append(e[3:])
+        for name in self.derived:
+            for v in self.con.execute(f'SELECT row_label, column_label, recomputed, op, formula, published_printed, '
+                                      f'published_minus_recomputed, status, comparable, breaks FROM derived."{name}"'
+                                      ).fetchall():
+                self.values[(name, v[0], v[1])] = v[2:]
 
-    def rules(self, table: str, row: str, column: str) -> list[dict]:
-        if not self._has("checks", "results"):
-            return []
-        cur = self.con.execute("""
-            SELECT r.rule, r.family, r.status, r.instance, r.imbalance, r.tolerance, r.waiver,
-                   coalesce(r.suspect_table = ? AND r.suspect_row = ? AND r.suspect_column = ?, FALSE) AS suspect
-            FROM checks.result_cells c JOIN checks.results r USING (instance)
-            WHERE c.table_id = ? AND c.row_label = ? AND c.column_label = ?
-            ORDER BY r.status <> 'pass' DESC, r.rule""", [table, row, column, table, row, column])
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
+    def _fill_sources(self, leaves: list[dict]) -> None:
+        """Values, metadata and rule results of every source leaf, one query per table and one for rules."""
+        by_table: dict[str, list[dict]] = {}
+        for leaf in leaves:
+            by_table.setdefault(leaf["table"], []).append(leaf)
+        for table, group in by_table.items():
+            keys = sorted({(n["row"], n["column"]) for n in group})
+            found = {(r[0], r[1]): r[2:] for r in self.con.execute(
+                f'SELECT s.row_label, s.column_label, s.printed, s.value, s.marker, s.geo_axis FROM src."{table}" s '
+                f"JOIN (VALUES {', '.join(['(?, ?)'] * len(keys))}) k(r, c) ON s.row_label = k.r AND s.column_label = k.c",
+                [x for key in keys for x in key]).fetchall()}
+            for n in group:
+                printed, value, marker, axis = found.get((n["row"], n["column"]), (None, None, None, None))
+                n.update({"kind": "source", "value": value, "printed": printed, "marker": marker},
+                         **self.table_info(table, n["row"], axis))
+        rules: dict[tuple, list[dict]] = {}
+        if leaves and self._has("checks", "results"):
+            keys = sorted({(n["table"], n["row"], n["column"]) for n in leaves})
+            cur = self.con.execute(f"""
+                SELECT c.table_id, c.row_label, c.column_label, r.rule, r.family, r.status, r.instance, r.imbalance,
+                       r.tolerance, r.waiver, coalesce(r.suspect_table = c.table_id AND r.suspect_row = c.row_label
+                       AND r.suspect_column = c.column_label, FALSE) AS suspect
+                FROM checks.result_cells c JOIN checks.results r USING (instance)
+                JOIN (VALUES {', '.join(['(?, ?, ?)'] * len(keys))}) k(t, r, c)
+                  ON c.table_id = k.t AND c.row_label = k.r AND c.column_label = k.c
+                ORDER BY r.status <> 'pass' DESC, r.rule""", [x for key in keys for x in key])
+            names = [d[0] for d in cur.description][3:]
+            for r in cur.fetchall():
+                rules.setdefault(r[:3], []).append(dict(zip(names, r[3:])))
+        for n in leaves:
+            n["rules"] = rules.get((n["table"], n["row"], n["column"]), [])
 
-    def table_info(self, table: str, row_label: str) -> dict:
+    def table_info(self, table: str, row_label: str, axis: str | None) -> dict:
         """Title, Bron and notes of the table, and the trend breaks that concern this row: all of them
         when the rows are areas (one series per table), else those naming the row."""
         row = self.catalogue.get(table)
-        axis = self.con.execute(f'SELECT any_value(geo_axis) FROM src."{table}" WHERE row_label = ?',
-                                [row_label]).fetchone()[0] if row is not None and row[0] in self.catalogue else None
         breaks = [b for b in self.breaks.get(table, []) if axis == "row"
                   or b[2].casefold() in row_label.casefold() or row_label.casefold().lstrip("- ") in b[2].casefold()]
         return {} if row is None else {
@@ -129,43 +157,30 @@ class Tracer:
             "trend_breaks": [f"{year} {kind}: {series} — {text}" for _, year, series, kind, text in breaks],
         }
 
-    def node(self, table: str, row: str, column: str, coefficient: float = 1.0, effective: float = 1.0,
-             depth: int = 0) -> dict:
-        derived = self.derived_of(table) if table in self.derived else None
+    def node(self, table: str, row: str, column: str, leaves: list[dict], coefficient: float = 1.0,
+             effective: float = 1.0) -> dict:
         out = {"table": table, "row": row, "column": column, "coefficient": coefficient,
                "effective_coefficient": effective, "children": []}
-        if derived:
-            rec = self.con.execute(f'SELECT recomputed, op, formula, published_printed, published_minus_recomputed, '
-                                   f'status, comparable, breaks FROM derived."{derived}" '
-                                   "WHERE row_label = ? AND column_label = ?", [row, column]).fetchone()
-            if rec:
-                out.update(dict(zip(["value", "op", "formula", "published", "published_minus_recomputed", "status",
-                                     "comparable", "breaks_spanned"], rec)))
-            out["kind"] = "derived"
-            if self.derived.get(derived) and "comparable_evolutions" in self.derived:
-                basis = self.con.execute("SELECT recomputed, formula FROM derived.comparable_evolutions "
-                                         "WHERE row_label = ? AND column_label = ?", [row, column]).fetchone()
-                if basis:
-                    out["comparable_basis"] = {"value": basis[0], "formula": basis[1]}
-            edges = self.con.execute("SELECT input_table, input_row, input_column, coef, op, role, formula "
-                                     "FROM derived.edges WHERE derived_table = ? AND row_label = ? AND column_label = ?",
-                                     [derived, row, column]).fetchall()
-            for t, r, c, coef, op, role, formula in edges:
-                if t == "external":
-                    out["children"].append({"table": "external", "row": r, "column": c, "value": coef,
-                                            "coefficient": 1.0, "kind": "external", "formula": formula,
-                                            "children": []})
-                    continue
-                child_eff = effective * coef if op == "sum" else None
-                child = self.node(t, r, c, coef if op == "sum" else 1.0, child_eff if child_eff is not None else 0.0,
-                                  depth + 1)
-                child["role"] = role
-                out["children"].append(child)
+        if table not in self.derived:
+            leaves.append(out)  # filled in one batch by _fill_sources
             return out
-        cell = self.source_cell(table, row, column) or {}
-        out.update({"kind": "source", "value": cell.get("value"), "printed": cell.get("printed"),
-                    "marker": cell.get("marker")}, **self.table_info(table, row))
-        out["rules"] = self.rules(table, row, column)
+        rec = self.values.get((table, row, column))
+        if rec:
+            out.update(dict(zip(["value", "op", "formula", "published", "published_minus_recomputed", "status",
+                                 "comparable", "breaks_spanned"], rec)))
+        out["kind"] = "derived"
+        basis = self.values.get(("comparable_evolutions", row, column))
+        if self.derived.get(table) and basis:
+            out["comparable_basis"] = {"value": basis[0], "formula": basis[2]}
+        for t, r, c, coef, op, role in self.edges.get((table, row, column), []):
+            if t == "external":
+                out["children"].append({"table": "external", "row": r, "column": c, "value": coef,
+                                        "coefficient": 1.0, "kind": "external", "children": []})
+                continue
+            linear = op == "sum"
+            child = self.node(t, r, c, leaves, coef if linear else 1.0, effective * coef if linear else 0.0)
+            child["role"] = role
+            out["children"].append(child)
         return out
 
     def trace(self, table_query: str, row_query: str, column_query: str) -> dict:
@@ -174,13 +189,19 @@ class Tracer:
         rows, columns = self.labels(derived or table)
         row = match_label("row", row_query, rows)
         column = match_label("column", column_query, columns)
-        published = self.derived.get(derived) if derived else table
-        root = self.node(derived, row, column) if derived else self.node(table, row, column)
-        if published and derived:
-            cell = self.source_cell(published, row, column) or {}
-            root.update({"published_table": published, "printed": cell.get("printed"),
-                         "published_value": cell.get("value"), **self.table_info(published, row)})
-            root["rules"] = self.rules(published, row, column)
+        self._load_derived()
+        leaves: list[dict] = []
+        root = self.node(derived or table, row, column, leaves)
+        published = self.derived.get(derived) if derived else None
+        if published:
+            anchor = {"table": published, "row": row, "column": column}
+            self._fill_sources([*leaves, anchor])
+            root.update({"published_table": published, "printed": anchor.get("printed"),
+                         "published_value": anchor.get("value"), "rules": anchor.get("rules", []),
+                         **{k: anchor[k] for k in ("table_label", "title", "bron", "notes", "trend_breaks")
+                            if k in anchor}})
+        else:
+            self._fill_sources(leaves)
         root["source_cells"] = sum(1 for _ in _leaves(root))
         return root
 
