@@ -1,6 +1,6 @@
 """Reproducible transcription: report text + catalogue -> one CSV per table + resolution log.
 
-Run ``python -m dagster_project.extract REPORT.txt`` (or ``ladder extract``). The CSVs keep
+Run ``ladder extract REPORT.txt`` (``--only ID`` for one table). The CSVs keep
 every figure exactly as printed (thousands separator, comma decimals, %, +, markers);
 every choice the text did not settle by itself is written to ``sources/resolution_log.csv``.
 """
@@ -156,22 +156,3 @@ def run(report_path: Path, sources: Path, only: set[str] | None = None) -> list[
             for ex in results:
                 writer.writerows(ex.log)
     return results
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("report", type=Path, help="report text file (PDF extraction)")
-    parser.add_argument("--sources", type=Path, default=Path("sources"))
-    parser.add_argument("--only", nargs="*", help="table ids to extract (skips writing the log)")
-    args = parser.parse_args(argv)
-    results = run(args.report, args.sources, set(args.only) if args.only else None)
-    for ex in results:
-        print(f"{ex.table.id:5} {len(ex.rows):3} rows  {len(ex.log):3} resolutions  {ex.table.data_path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-

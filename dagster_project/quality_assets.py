@@ -31,7 +31,7 @@ def _md(frame: pd.DataFrame, limit: int = 25) -> dg.MetadataValue:
     return dg.MetadataValue.md(frame[SHOWN].head(limit).to_markdown(index=False, floatfmt=".4g"))
 
 
-def build_results_asset(tables: list[Table], upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+def build_results_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(key=RESULTS_KEY, group_name="quality", deps=upstream, kinds={"duckdb"}, pool="warehouse",
               description="One row per rule instance (checks.results) and the cells it involves "
                           "(checks.result_cells): rules from checks/rules/*.yaml, waivers applied, suspects named.",
@@ -124,4 +124,4 @@ def quality_definitions(tables: list[Table], upstream: list[dg.AssetKey]) -> tup
     rules = load_rules(checks_dir())
     checks = [build_family_check(f, [r for r in rules if r.family == f], tables)
               for f in FAMILIES if any(r.family == f for r in rules)]
-    return [build_results_asset(tables, upstream)], [*checks, *build_gx_checks()]
+    return [build_results_asset(upstream)], [*checks, *build_gx_checks()]

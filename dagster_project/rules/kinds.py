@@ -112,6 +112,21 @@ def component_sum(con, rule: Rule) -> pd.DataFrame:
         HAVING count(*) = {n_parts} AND bool_or(c.value IS NOT NULL)""")
 
 
+def _inexact(e: pd.DataFrame, rounded: set[str]):
+    """Row label -> whether its printed figure is rounded: a rounded average itself, or a formula with
+    a fractional weight (40% SINE) or a rounded part, transitively."""
+    memo: dict[str, bool] = {}
+
+    def inexact(label: str) -> bool:
+        if label not in memo:
+            sub = e[e.total_row == label]
+            memo[label] = label in rounded or (not sub.empty and bool(
+                (sub.weight % 1 != 0).any() or any(inexact(p) for p in sub.part_row)))
+        return memo[label]
+
+    return inexact
+
+
 def _formula_edges(con, rule: Rule) -> pd.DataFrame:
     """Edges of every printed formula, with whether each side is an inexact (rounded) figure."""
     frames = []
@@ -124,18 +139,10 @@ def _formula_edges(con, rule: Rule) -> pd.DataFrame:
         e = pd.DataFrame(edges(rows))
         if e.empty:
             continue
-        inexact: dict[str, bool] = {}
-
-        def is_inexact(label: str) -> bool:
-            if label not in inexact:
-                sub = e[e.total_row == label]
-                inexact[label] = label in rounded or (not sub.empty and bool(
-                    (sub.weight % 1 != 0).any() or any(is_inexact(p) for p in sub.part_row)))
-            return inexact[label]
-
+        inexact = _inexact(e, rounded)
         e["table_id"] = table
-        e["total_inexact"] = [is_inexact(t) for t in e.total_row]
-        e["part_inexact"] = [is_inexact(p) for p in e.part_row]
+        e["total_inexact"] = [inexact(t) for t in e.total_row]
+        e["part_inexact"] = [inexact(p) for p in e.part_row]
         frames.append(e)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["total_row", "part_row", "part_code", "weight", "table_id", "total_inexact", "part_inexact"])
