@@ -1,4 +1,4 @@
-"""`ladder`: the project's command line (sources, extract, run)."""
+"""`ladder`: the project's command line (sources, extract, run, validate, trace, lineage)."""
 
 from __future__ import annotations
 

@@ -23,9 +23,9 @@ def build_defs(warehouse: Path | str | None = None, sources: Path | None = None)
     ref = Reference(sources)
     tables = load_catalogue(sources)
     base = [*reference_assets(ref, tables), *(build_source_asset(t, ref) for t in tables)]
-    quality, quality_checks = quality_definitions(tables, [a.key for a in base])
+    quality, quality_checks = quality_definitions(tables, [a.key for a in base], sources)
     return dg.Definitions(
-        assets=[*base, *quality, *derived_assets()],
+        assets=[*base, *quality, *derived_assets(sources)],
         asset_checks=[*(build_schema_check(t, ref) for t in tables), *quality_checks],
         resources={"warehouse": Warehouse(path=str(warehouse or default_path()))},
         executor=dg.in_process_executor,

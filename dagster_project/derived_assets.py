@@ -6,10 +6,12 @@ unwaived ERROR finding (a blocking check on the results) stops the recomputation
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 
 from .derive import DerivedSpec, build, load_specs
-from .paths import ROOT, checks_dir, sources_dir
+from .paths import ROOT, checks_dir
 from .quality_assets import RESULTS_KEY
 from .resources import Warehouse
 
@@ -29,7 +31,7 @@ def _column_lineage(edges, specs) -> dg.TableColumnLineage:
     return dg.TableColumnLineage(deps_by_column=deps)
 
 
-def build_derived_asset(spec: DerivedSpec, specs: list[DerivedSpec]) -> dg.AssetsDefinition:
+def build_derived_asset(spec: DerivedSpec, specs: list[DerivedSpec], sources: Path) -> dg.AssetsDefinition:
     @dg.asset(
         key=dg.AssetKey(["derived", spec.name]), group_name="derived", description=spec.title,
         deps=[*(_key(d, specs) for d in spec.depends), RESULTS_KEY, *REFERENCE], kinds={"duckdb", "sql"},
@@ -48,7 +50,7 @@ def build_derived_asset(spec: DerivedSpec, specs: list[DerivedSpec]) -> dg.Asset
         from .rules.engine import prepare
 
         with warehouse.connection() as con:
-            prepare(con, load_catalogue(sources_dir()), Reference(sources_dir()), checks_dir())
+            prepare(con, load_catalogue(sources), Reference(sources), checks_dir())
             table, edges = build(con, specs, spec.name)
         status = table["status"].value_counts()
         return dg.MaterializeResult(metadata={
@@ -63,6 +65,6 @@ def build_derived_asset(spec: DerivedSpec, specs: list[DerivedSpec]) -> dg.Asset
     return _asset
 
 
-def derived_assets() -> list[dg.AssetsDefinition]:
+def derived_assets(sources: Path) -> list[dg.AssetsDefinition]:
     specs = load_specs(ROOT / "assets")
-    return [build_derived_asset(s, specs) for s in specs]
+    return [build_derived_asset(s, specs, sources) for s in specs]

@@ -9,12 +9,13 @@ plausibility) report without blocking.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
 from .catalogue import Table
-from .paths import checks_dir, sources_dir
+from .paths import checks_dir
 from .rules.registry import FAMILIES, Rule, load_rules
 from .rules.validate import validate
 from .source_assets import asset_key
@@ -31,7 +32,7 @@ def _md(frame: pd.DataFrame, limit: int = 25) -> dg.MetadataValue:
     return dg.MetadataValue.md(frame[SHOWN].head(limit).to_markdown(index=False, floatfmt=".4g"))
 
 
-def build_results_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+def build_results_asset(upstream: list[dg.AssetKey], sources: Path) -> dg.AssetsDefinition:
     @dg.asset(key=RESULTS_KEY, group_name="quality", deps=upstream, kinds={"duckdb"}, pool="warehouse",
               description="One row per rule instance (checks.results) and the cells it involves "
                           "(checks.result_cells): rules from checks/rules/*.yaml, waivers applied, suspects named.",
@@ -39,7 +40,7 @@ def build_results_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
         started = time.perf_counter()
         with warehouse.connection() as con:
-            outcome = validate(con, sources_dir(), checks_dir())
+            outcome = validate(con, sources, checks_dir())
         res = outcome.results
         counts = res.groupby(["family", "status"]).size().unstack(fill_value=0)
         return dg.MaterializeResult(metadata={
@@ -120,8 +121,8 @@ def build_gx_checks() -> list[dg.AssetChecksDefinition]:
     return [make("error"), make("warn")]
 
 
-def quality_definitions(tables: list[Table], upstream: list[dg.AssetKey]) -> tuple[list, list]:
+def quality_definitions(tables: list[Table], upstream: list[dg.AssetKey], sources: Path) -> tuple[list, list]:
     rules = load_rules(checks_dir())
     checks = [build_family_check(f, [r for r in rules if r.family == f], tables)
               for f in FAMILIES if any(r.family == f for r in rules)]
-    return [build_results_asset(upstream)], [*checks, *build_gx_checks()]
+    return [build_results_asset(upstream, sources)], [*checks, *build_gx_checks()]
