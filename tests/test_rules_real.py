@@ -96,3 +96,18 @@ def test_rule_file_errors_name_file_and_line(tmp_path):
         "rules:\n  - id: x\n    description: y\n    family: shares\n    kind: eval_this\n", encoding="utf-8")
     with pytest.raises(SourceError, match=r"bad\.yaml:5: unknown rule kind 'eval_this'"):
         load_rules(tmp_path)
+
+
+def test_tabel_1_percentages_are_checked_as_weighted_means(findings, built_warehouse):
+    """Arr. Diksmuide's 2018 share of allochtonen (6,4%) does not follow from its gemeenten (6,24%)."""
+    import duckdb
+
+    f = findings["geo.weighted_percentages: B01 | Arr. Diksmuide | Allochtonen | 2018"]
+    assert f["status"] == "waived" and f["expected"] == pytest.approx(6.24, abs=0.01)
+    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
+    try:
+        passing = con.execute("SELECT count(*) FROM checks.results WHERE rule = 'geo.weighted_percentages' "
+                              "AND status = 'pass'").fetchone()[0]
+    finally:
+        con.close()
+    assert passing > 250

@@ -345,6 +345,43 @@ def series(con, rule: Rule) -> pd.DataFrame:
         FROM odd""")
 
 
+def weighted_mean(con, rule: Rule) -> pd.DataFrame:
+    """A parent area's printed percentage = the mean of its children's percentages weighted by their
+    population (a count column of the same row and year, named by ``weight``). Each child percentage
+    is rounded (half its unit, weighted), and so is each weight when it is a rounded figure."""
+    return _df(con, f"""
+        WITH pc AS (
+            SELECT * FROM cells c WHERE stat = 'percent' AND geo_axis = 'row' AND {in_tables('c', rule)}),
+        wt AS (
+            SELECT table_id, row_label, year, value AS n, half AS nh FROM cells c
+            WHERE stat = 'count' AND {where('c', rule.params['weight'])} AND {in_tables('c', rule)}),
+        kids AS (SELECT parent, level, count(*) AS n FROM geo WHERE parent <> '' AND level <> 'bucket' GROUP BY ALL),
+        pairs AS (
+            SELECT p.table_id, p.row_label, p.column_label, p.printed, p.value AS lhs, p.rounding, k.level, k.n AS kids,
+                   c.row_label AS child, c.column_label AS child_col, c.value AS pv, c.rounding AS pr, c.marker,
+                   w.n, w.nh
+            FROM pc p
+            JOIN kids k ON k.parent = p.geo_code
+            JOIN pc c ON c.table_id = p.table_id AND c.col_no = p.col_no
+            JOIN geo g ON g.code = c.geo_code AND g.parent = p.geo_code AND g.level = k.level
+            JOIN wt w ON w.table_id = c.table_id AND w.row_label = c.row_label AND w.year = c.year
+            WHERE p.value IS NOT NULL),
+        agg AS (
+            SELECT table_id, row_label, column_label, any_value(printed) AS printed, any_value(lhs) AS lhs,
+                   any_value(rounding) AS rounding, sum(pv * n) / nullif(sum(n) FILTER (WHERE pv IS NOT NULL), 0) AS rhs,
+                   sum(n) AS total, bool_or(pv IS NULL) AS blocked, count(DISTINCT child) AS present, any_value(kids) AS kids,
+                   list(struct_pack(t := table_id, r := child, c := child_col, coef := n) ORDER BY child) AS parts,
+                   list(struct_pack(pv := pv, pr := pr, n := n, nh := nh)) AS terms
+            FROM pairs GROUP BY table_id, row_label, column_label, level)
+        SELECT table_id, row_label, column_label, printed, lhs, rhs,
+               0.5 * rounding
+                 + list_sum(list_transform(terms, lambda x: (0.5 * x.pr * x.n + abs(x.pv - rhs) * x.nh) / total))
+                 AS tolerance,
+               blocked, parts,
+               printf('mean of %d areas weighted by their nwwz', present) AS detail
+        FROM agg WHERE present = kids""")
+
+
 KIND_SQL = {
     "geo_sum": geo_sum,
     "component_sum": component_sum,
@@ -354,4 +391,5 @@ KIND_SQL = {
     "evolution": evolution,
     "cross_table": cross_table,
     "series": series,
+    "weighted_mean": weighted_mean,
 }

@@ -24,7 +24,7 @@ FAMILIES = {
     "series": "h. time-series plausibility",
 }
 KINDS = {"geo_sum", "component_sum", "code_formula", "sine_weight", "share", "evolution",
-         "cross_table", "narrative", "series"}
+         "cross_table", "narrative", "series", "weighted_mean"}
 SEVERITIES = {"error", "warn"}
 
 
