@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from dagster_project.catalogue import load_catalogue
@@ -51,3 +52,12 @@ def sources_copy(tmp_path):
     dest = tmp_path / "sources"
     shutil.copytree(SOURCES, dest)
     return dest
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    """Run one read-only query on a warehouse file and close it (DuckDB allows one process at a time)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()

@@ -3,14 +3,13 @@
 import json
 
 import dagster as dg
-import duckdb
 from click.testing import CliRunner
 
 from dagster_project.cli import main
 from dagster_project.reference import Reference
 from dagster_project.cells import table_cells
 from dagster_project.schemas import validate
-from conftest import SOURCES, materialise
+from conftest import SOURCES, materialise, query
 
 
 def test_catalogue_has_all_42_tables(tables):
@@ -48,16 +47,12 @@ def test_failing_error_check_blocks_downstream(sources_copy, tmp_path):
 
 
 def test_warehouse_holds_sources_and_reference(built_warehouse):
-    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
-    try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema='src'").fetchall()}
-        gemeenten = con.execute("SELECT count(*) FROM ref.geography WHERE level = 'gemeente'").fetchone()[0]
-        resoc = con.execute("SELECT code FROM ref.geography WHERE aliases LIKE '%Resoc%'").fetchone()[0]
-        cell = con.execute("SELECT printed, value, geo_code, year FROM src.B06 "
-                           "WHERE row_label = 'WEST-VLAANDEREN' AND column_label = '2019'").fetchone()
-        nb = con.execute("SELECT count(*) FROM src.B01 WHERE printed = 'nb' AND marker = 'nb' AND value IS NULL").fetchone()[0]
-    finally:
-        con.close()
+    tables = {r[0] for r in query(built_warehouse[0], "SELECT table_name FROM information_schema.tables WHERE table_schema='src'")}
+    gemeenten = query(built_warehouse[0], "SELECT count(*) FROM ref.geography WHERE level = 'gemeente'")[0][0]
+    resoc = query(built_warehouse[0], "SELECT code FROM ref.geography WHERE aliases LIKE '%Resoc%'")[0][0]
+    cell = query(built_warehouse[0], "SELECT printed, value, geo_code, year FROM src.B06 "
+                                     "WHERE row_label = 'WEST-VLAANDEREN' AND column_label = '2019'")[0]
+    nb = query(built_warehouse[0], "SELECT count(*) FROM src.B01 WHERE printed = 'nb' AND marker = 'nb' AND value IS NULL")[0][0]
     assert len(tables) == 41  # T02's figures are not in the report text
     assert gemeenten == 64 and resoc == "REG-ZWV"
     assert cell == ("34 480", 34480.0, "30000", 2019)

@@ -2,10 +2,10 @@
 
 import json
 
-import duckdb
 import pytest
 from click.testing import CliRunner
 
+from conftest import query
 from dagster_project.cli import main
 
 
@@ -33,70 +33,58 @@ def test_trede5_reaches_sine_at_40_percent_and_54_plus_at_100(built_warehouse):
 
 
 def test_every_published_cell_of_tabel_39_and_40_has_lineage_to_source_cells(built_warehouse):
-    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
-    try:
-        orphans = con.execute("""
-            WITH RECURSIVE walk(tbl, root_row, root_col, input_table, input_row, input_column) AS (
-                SELECT derived_table, row_label, column_label, input_table, input_row, input_column
-                FROM derived.edges WHERE derived_table IN ('tabel39', 'tabel40')
-                UNION
-                SELECT w.tbl, w.root_row, w.root_col, e.input_table, e.input_row, e.input_column
-                FROM walk w JOIN derived.edges e ON e.derived_table = w.input_table
-                     AND e.row_label = w.input_row AND e.column_label = w.input_column),
-            reached AS (SELECT DISTINCT tbl, root_row, root_col FROM walk
-                        WHERE input_table NOT IN (SELECT name FROM derived.registry))
-            SELECT p.table_id, p.row_label, p.column_label
-            FROM (SELECT 'tabel39' AS tbl, * FROM src.B39 UNION ALL BY NAME SELECT 'tabel40' AS tbl, * FROM src.B40) p
-            WHERE p.printed <> '' AND NOT EXISTS (
-                SELECT 1 FROM reached r WHERE r.tbl = p.tbl AND r.root_row = p.row_label AND r.root_col = p.column_label)
-            """).fetchall()
-    finally:
-        con.close()
+    orphans = query(built_warehouse[0], """
+        WITH RECURSIVE walk(tbl, root_row, root_col, input_table, input_row, input_column) AS (
+            SELECT derived_table, row_label, column_label, input_table, input_row, input_column
+            FROM derived.edges WHERE derived_table IN ('tabel39', 'tabel40')
+            UNION
+            SELECT w.tbl, w.root_row, w.root_col, e.input_table, e.input_row, e.input_column
+            FROM walk w JOIN derived.edges e ON e.derived_table = w.input_table
+                 AND e.row_label = w.input_row AND e.column_label = w.input_column),
+        reached AS (SELECT DISTINCT tbl, root_row, root_col FROM walk
+                    WHERE input_table NOT IN (SELECT name FROM derived.registry))
+        SELECT p.table_id, p.row_label, p.column_label
+        FROM (SELECT 'tabel39' AS tbl, * FROM src.B39 UNION ALL BY NAME SELECT 'tabel40' AS tbl, * FROM src.B40) p
+        WHERE p.printed <> '' AND NOT EXISTS (
+            SELECT 1 FROM reached r WHERE r.tbl = p.tbl AND r.root_row = p.row_label AND r.root_col = p.column_label)
+        """)
     assert orphans == []
 
 
 def test_recomputed_equals_published_except_where_a_rule_reports_a_finding(built_warehouse):
     """Every differing cell has a failing or waived rule instance on itself or on a cell beneath it
     (a source cell, or the published counterpart of a derived cell in its lineage)."""
-    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
-    try:
-        unexplained = con.execute("""
-            WITH RECURSIVE differs AS (
-                SELECT 'tabel39' AS tbl, row_label, column_label FROM derived.tabel39 WHERE status = 'differs'
-                UNION ALL SELECT 'tabel40', row_label, column_label FROM derived.tabel40 WHERE status = 'differs'
-                UNION ALL SELECT 'body_tabel1', row_label, column_label FROM derived.body_tabel1 WHERE status = 'differs'),
-            walk(root_tbl, root_row, root_col, tbl, row_label, column_label) AS (
-                SELECT tbl, row_label, column_label, tbl, row_label, column_label FROM differs
-                UNION
-                SELECT w.root_tbl, w.root_row, w.root_col, e.input_table, e.input_row, e.input_column
-                FROM walk w JOIN derived.edges e ON e.derived_table = w.tbl AND e.row_label = w.row_label
-                     AND e.column_label = w.column_label),
-            cells_beneath AS (
-                SELECT w.root_tbl, w.root_row, w.root_col, coalesce(r.publishes, w.tbl) AS table_id,
-                       w.row_label, w.column_label
-                FROM walk w LEFT JOIN derived.registry r ON r.name = w.tbl)
-            SELECT DISTINCT d.* FROM differs d WHERE NOT EXISTS (
-                SELECT 1 FROM cells_beneath b
-                JOIN checks.result_cells c ON c.table_id = b.table_id AND c.row_label = b.row_label
-                     AND c.column_label = b.column_label
-                JOIN checks.results r ON r.instance = c.instance AND r.status IN ('fail', 'waived')
-                     AND r.kind <> 'series'
-                WHERE b.root_tbl = d.tbl AND b.root_row = d.row_label AND b.root_col = d.column_label)
-            """).fetchall()
-        equal = con.execute("SELECT count(*) FROM derived.tabel39 WHERE status = 'equal at printed precision'").fetchone()[0]
-    finally:
-        con.close()
+    unexplained = query(built_warehouse[0], """
+        WITH RECURSIVE differs AS (
+            SELECT 'tabel39' AS tbl, row_label, column_label FROM derived.tabel39 WHERE status = 'differs'
+            UNION ALL SELECT 'tabel40', row_label, column_label FROM derived.tabel40 WHERE status = 'differs'
+            UNION ALL SELECT 'body_tabel1', row_label, column_label FROM derived.body_tabel1 WHERE status = 'differs'),
+        walk(root_tbl, root_row, root_col, tbl, row_label, column_label) AS (
+            SELECT tbl, row_label, column_label, tbl, row_label, column_label FROM differs
+            UNION
+            SELECT w.root_tbl, w.root_row, w.root_col, e.input_table, e.input_row, e.input_column
+            FROM walk w JOIN derived.edges e ON e.derived_table = w.tbl AND e.row_label = w.row_label
+                 AND e.column_label = w.column_label),
+        cells_beneath AS (
+            SELECT w.root_tbl, w.root_row, w.root_col, coalesce(r.publishes, w.tbl) AS table_id,
+                   w.row_label, w.column_label
+            FROM walk w LEFT JOIN derived.registry r ON r.name = w.tbl)
+        SELECT DISTINCT d.* FROM differs d WHERE NOT EXISTS (
+            SELECT 1 FROM cells_beneath b
+            JOIN checks.result_cells c ON c.table_id = b.table_id AND c.row_label = b.row_label
+                 AND c.column_label = b.column_label
+            JOIN checks.results r ON r.instance = c.instance AND r.status IN ('fail', 'waived')
+                 AND r.kind <> 'series'
+            WHERE b.root_tbl = d.tbl AND b.root_row = d.row_label AND b.root_col = d.column_label)
+        """)
+    equal = query(built_warehouse[0], "SELECT count(*) FROM derived.tabel39 WHERE status = 'equal at printed precision'")[0][0]
     assert unexplained == []
     assert equal > 850
 
 
 def test_collectief_maatwerk_evolution_is_not_comparable_across_2019(built_warehouse):
-    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
-    try:
-        row = con.execute("""SELECT comparable, breaks FROM derived.tabel39 WHERE row_label = 'Collectief maatwerk'
-                             AND column_label = 'Evolutie 2018-2019 | West-Vlaanderen'""").fetchone()
-    finally:
-        con.close()
+    row = query(built_warehouse[0], """SELECT comparable, breaks FROM derived.tabel39 WHERE row_label = 'Collectief maatwerk'
+                         AND column_label = 'Evolutie 2018-2019 | West-Vlaanderen'""")[0]
     assert row[0] is False and "2019" in row[1]
     result = _trace(built_warehouse[0], "Tabel 39", "Collectief maatwerk", "Evolutie 2018-2019 | West-Vlaanderen",
                     "--json")

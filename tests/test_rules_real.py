@@ -6,6 +6,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
+from conftest import query
 from dagster_project.cli import main
 from dagster_project.paths import ROOT
 from dagster_project.rules.registry import load_rules
@@ -49,30 +50,18 @@ def test_shifted_cells_in_tabel_6_are_flagged_as_swaps(findings):
 def test_rounding_alone_is_never_an_error(built_warehouse):
     """SINE annual averages (Tabel 11) miss their totals by one and Tabel 39's trede 5 for 2018 prints
     45 424 for 45 424,6 with SINE at 40%: both lie within the tolerance their rounding implies."""
-    import duckdb
-
-    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
-    try:
-        rows = con.execute("""
-            SELECT instance, status, abs(imbalance) AS gap, tolerance FROM checks.results
-            WHERE instance IN ('geo.hierarchy: B11 | WEST-VLAANDEREN | 2017',
-                               'formula.lettered: B39 | TREDE 5 - BETAALD WERK MET ONDERSTEUNING | West-Vlaanderen | 2018')
-            ORDER BY instance""").fetchall()
-    finally:
-        con.close()
+    rows = query(built_warehouse[0], """
+        SELECT instance, status, abs(imbalance) AS gap, tolerance FROM checks.results
+        WHERE instance IN ('geo.hierarchy: B11 | WEST-VLAANDEREN | 2017',
+                           'formula.lettered: B39 | TREDE 5 - BETAALD WERK MET ONDERSTEUNING | West-Vlaanderen | 2018')
+        ORDER BY instance""")
     assert [r[1] for r in rows] == ["pass", "pass"]
     assert all(0 < gap <= tol for _, _, gap, tol in rows)
 
 
 def test_exact_counts_get_zero_tolerance(built_warehouse):
-    import duckdb
-
-    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
-    try:
-        tol = con.execute("SELECT max(tolerance) FROM checks.results WHERE rule = 'geo.hierarchy' "
-                          "AND table_id = 'B06'").fetchone()[0]
-    finally:
-        con.close()
+    tol = query(built_warehouse[0], "SELECT max(tolerance) FROM checks.results WHERE rule = 'geo.hierarchy' "
+                                    "AND table_id = 'B06'")[0][0]
     assert tol == 0
 
 
@@ -100,14 +89,8 @@ def test_rule_file_errors_name_file_and_line(tmp_path):
 
 def test_tabel_1_percentages_are_checked_as_weighted_means(findings, built_warehouse):
     """Arr. Diksmuide's 2018 share of allochtonen (6,4%) does not follow from its gemeenten (6,24%)."""
-    import duckdb
-
     f = findings["geo.weighted_percentages: B01 | Arr. Diksmuide | Allochtonen | 2018"]
     assert f["status"] == "waived" and f["expected"] == pytest.approx(6.24, abs=0.01)
-    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
-    try:
-        passing = con.execute("SELECT count(*) FROM checks.results WHERE rule = 'geo.weighted_percentages' "
-                              "AND status = 'pass'").fetchone()[0]
-    finally:
-        con.close()
+    passing = query(built_warehouse[0], "SELECT count(*) FROM checks.results WHERE rule = 'geo.weighted_percentages' "
+                                        "AND status = 'pass'")[0][0]
     assert passing > 250
