@@ -13,7 +13,7 @@ from ..catalogue import Table
 from ..reference import Reference
 from ..yamlfile import load_yaml
 from .kinds import KIND_SQL
-from .localise import localise, swaps
+from .localise import TREND_BREAK_WAIVER, localise, swaps
 from .narrative import narrative
 from .registry import Rule, Waiver
 
@@ -84,7 +84,7 @@ def run_rules(con, rules: list[Rule], waivers: list[Waiver]) -> Outcome:
     res["status"] = _status(res)
     res.loc[res["silenced"].astype(bool) & (res["status"] == "fail"), "status"] = "waived"
     res["waiver"] = None
-    res.loc[res["status"] == "waived", "waiver"] = "registered trend break in this table and year"
+    res.loc[res["status"] == "waived", "waiver"] = TREND_BREAK_WAIVER
     by_instance = {w.instance: w for w in waivers}
     hit = res["instance"].isin(by_instance) & (res["status"] == "fail")
     res.loc[hit, "status"] = "waived"

@@ -12,6 +12,7 @@ import pandas as pd
 
 LINEAR = {"geo_sum", "component_sum", "code_formula", "cross_table", "sine_weight"}
 FAILED = {"fail", "waived"}
+TREND_BREAK_WAIVER = "registered trend break in this table and year"
 
 
 def _digits(value: float) -> str:
@@ -19,10 +20,11 @@ def _digits(value: float) -> str:
 
 
 def pattern(printed_value: float, suggested: float, imbalance: float, part_values: list[float]) -> str | None:
-    """Name the fault when it fits; counts only, and never for a one-unit gap (rounding noise)."""
+    """Name the fault when it fits; digit patterns for counts only, never for a one-unit gap (rounding noise)."""
+    if printed_value * suggested < 0 and abs(printed_value + suggested) <= 0.05 * abs(suggested) + 1e-6:
+        return "wrong sign"
     if abs(imbalance) <= 1 or printed_value != round(printed_value):
-        return "wrong sign" if printed_value * suggested < 0 and abs(printed_value + suggested) < 0.05 * abs(
-            suggested) + 1e-6 else None
+        return None
     a, b = _digits(printed_value), _digits(suggested)
     if len(a) == len(b) and a != b:
         diff = [i for i in range(len(a)) if a[i] != b[i]]
@@ -41,7 +43,7 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         res[col] = None
     # Series warnings are localised by `swaps`; trend-break silencing is not a finding.
     failed = (res["status"].isin(FAILED) & (res["kind"] != "series")
-              & (res["waiver"].fillna("") != "registered trend break in this table and year"))
+              & (res["waiver"].fillna("") != TREND_BREAK_WAIVER))
     if not failed.any():
         return res
     key = ["table_id", "row_label", "column_label"]
