@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .yamlfile import LineDict, SourceError, load_yaml
+
+if TYPE_CHECKING:  # pandas is imported where frames are built: the CLI must start fast
+    import pandas as pd
 
 STATS = {"count", "share", "evolution", "percent", "decimal"}
 """What a column holds: counts; a share of another area's figure; a growth rate;
@@ -220,3 +224,22 @@ def load_catalogue(sources: Path) -> list[Table]:
     if not paths:
         raise SourceError(sources / "catalogue", None, "no catalogue entries found")
     return [load_table(p) for p in paths]
+
+
+def catalogue_frame(tables: list[Table]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame([{
+        "table_id": t.id, "table_label": t.table, "part": t.part, "title": t.title, "bron": ", ".join(t.bron),
+        "unit": t.unit, "period": t.period, "years": f"{min(t.years)}-{max(t.years)}" if t.years else "",
+        "notes": " | ".join(t.notes), "available": t.available, "catalogue_file": f"sources/catalogue/{t.id}.yaml",
+    } for t in tables])
+
+
+def trend_breaks_frame(tables: list[Table]) -> pd.DataFrame:
+    """The trend-break registry: every break each table's notes and Deel 3 imply."""
+    import pandas as pd
+
+    return pd.DataFrame([{"table_id": t.id, "year": b.year, "series": b.series, "kind": b.kind,
+                          "description": b.description} for t in tables for b in t.trend_breaks],
+                        columns=["table_id", "year", "series", "kind", "description"])

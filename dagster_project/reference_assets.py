@@ -8,26 +8,11 @@ from collections.abc import Callable
 import dagster as dg
 import pandas as pd
 
-from .catalogue import Table
+from .catalogue import Table, catalogue_frame, trend_breaks_frame
 from .reference import Reference
 from .resources import Warehouse
 
 SCHEMA = "ref"
-
-
-def catalogue_frame(tables: list[Table]) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "table_id": t.id, "table_label": t.table, "part": t.part, "title": t.title, "bron": ", ".join(t.bron),
-        "unit": t.unit, "period": t.period, "years": f"{min(t.years)}-{max(t.years)}" if t.years else "",
-        "notes": " | ".join(t.notes), "available": t.available, "catalogue_file": f"sources/catalogue/{t.id}.yaml",
-    } for t in tables])
-
-
-def trend_breaks_frame(tables: list[Table]) -> pd.DataFrame:
-    """The trend-break registry: every break each table's notes and Deel 3 imply."""
-    return pd.DataFrame([{"table_id": t.id, "year": b.year, "series": b.series, "kind": b.kind,
-                          "description": b.description} for t in tables for b in t.trend_breaks],
-                        columns=["table_id", "year", "series", "kind", "description"])
 
 
 def build_reference_asset(name: str, description: str, frame: Callable[[], pd.DataFrame], source: str):

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..catalogue import Table
+from ..catalogue import Table, trend_breaks_frame
 from ..reference import Reference
 from ..yamlfile import load_yaml
 from .kinds import KIND_SQL
@@ -52,10 +52,7 @@ def prepare(con: duckdb.DuckDBPyConnection, tables: list[Table], ref: Reference,
     names = pd.DataFrame([{"name": k, "code": v[0]} for k, v in ref.geo_lookup.items()])
     con.register("geo_names_frame", names)
     con.execute("CREATE OR REPLACE TEMP TABLE geo_names AS SELECT * FROM geo_names_frame")
-    breaks = pd.DataFrame([{"table_id": t.id, "year": b.year, "series": b.series, "kind": b.kind,
-                            "description": b.description} for t in tables for b in t.trend_breaks],
-                          columns=["table_id", "year", "series", "kind", "description"])
-    con.register("breaks_frame", breaks)
+    con.register("breaks_frame", trend_breaks_frame(tables))
     con.execute("CREATE OR REPLACE TEMP TABLE trend_breaks AS SELECT * FROM breaks_frame")
 
 
