@@ -114,11 +114,14 @@ def run(warehouse: Path | None) -> None:
         defs = build_defs(warehouse=warehouse or default_path())
     except SourceError as exc:
         _fail(str(exc))
+    from .progress import progress_logger
+
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    steps = len(defs.resolve_implicit_global_asset_job_def().graph.node_defs)
+    defs = dg.Definitions.merge(defs, dg.Definitions(loggers={"progress": progress_logger(steps)}))
     job = defs.resolve_implicit_global_asset_job_def()
     click.echo(f"materialising {len(job.asset_layer.executable_asset_keys)} assets into {warehouse or default_path()} ...")
-    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}})
     materialised = [e for e in result.get_asset_materialization_events()]
     checks = result.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
