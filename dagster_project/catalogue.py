@@ -1,7 +1,7 @@
 """The source catalogue: one YAML file per published table under ``sources/catalogue/``.
 
 The catalogue is data, not code: adding a table means adding a YAML file (and its CSV).
-Loading validates every entry and reports problems as ``file:line: message``.
+Each entry is validated against ``models.CatalogueEntry``; problems are reported as ``file:line: message``.
 """
 
 from __future__ import annotations
@@ -11,27 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .yamlfile import LineDict, SourceError, load_yaml
+from .models import CatalogueEntry, GroupColumn
+from .files import LineDict, SourceError, check, cut, load_yaml
 
 if TYPE_CHECKING:  # pandas is imported where frames are built: the CLI must start fast
     import pandas as pd
 
-STATS = {"count", "share", "evolution", "percent", "decimal"}
-"""What a column holds: counts; a share of another area's figure; a growth rate;
-a percentage of a population (e.g. % of nwwz); a printed decimal that is none of these."""
-
 PERCENT_STATS = {"share", "evolution", "percent"}
-TREND_BREAK_KINDS = {
-    "source change",
-    "definition change",
-    "measure replaced",
-    "measure stopped",
-    "measure renamed",
-    "measure started",
-    "incomplete year",
-    "registration change",
-}
-MARKERS = {"nb", "n.b.", "--", "*", "**", "***", "****"}
+"""Stats printed as percentages (the others: count, and decimal for a printed figure that is neither)."""
 YEAR_LABEL = re.compile(r"^(\d{4})\**$")
 
 
@@ -106,116 +93,76 @@ class Table:
         raise KeyError(label)
 
 
-def _require(entry: LineDict, key: str, path: Path, kind=None):
-    if key not in entry:
-        raise SourceError(path, entry.line, f"missing required key '{key}'")
-    value = entry[key]
-    if kind is not None and not isinstance(value, kind):
-        raise SourceError(path, entry.line_of(key), f"'{key}' must be {kind.__name__}, got {value!r}")
-    return value
-
-
-def _columns(raw: list, path: Path) -> tuple[Column, ...]:
+def _columns(entry: CatalogueEntry, path: Path, lines) -> tuple[Column, ...]:
     """Expand column entries; a ``group`` entry yields 'group | label' for each of its labels."""
-    out: list[Column] = []
-    for item in raw:
-        if not isinstance(item, dict):
-            raise SourceError(path, None, f"column entry must be a mapping, got {item!r}")
-        shared = {k: v for k, v in item.items() if k not in ("group", "labels", "label")}
-        if "group" in item:
-            labels = [f"{item['group']} | {lab}" for lab in _require(item, "labels", path, list)]
-            leaves = [str(lab) for lab in item["labels"]]
+    out: list[tuple[Column, int]] = []
+    for i, item in enumerate(entry.columns):
+        shared = item.model_dump(exclude={"group", "labels", "label"})
+        if isinstance(item, GroupColumn):
+            labels = [(f"{item.group} | {lab}", str(lab)) for lab in item.labels]
         else:
-            labels = [str(_require(item, "label", path))]
-            leaves = labels
-        for label, leaf in zip(labels, leaves):
+            labels = [(str(item.label), str(item.label))]
+        for label, leaf in labels:
             fields = dict(shared)
-            match = YEAR_LABEL.match(leaf) or YEAR_LABEL.match(str(item.get("group", "")))
-            if "year" not in fields and match:
+            match = YEAR_LABEL.match(leaf) or (YEAR_LABEL.match(str(item.group)) if isinstance(item, GroupColumn)
+                                               else None)
+            if fields["year"] is None and match:
                 fields["year"] = int(match.group(1))
-            if "marker" not in fields and leaf.endswith("*"):
+            if fields["marker"] is None and leaf.endswith("*"):
                 fields["marker"] = "*" * (len(leaf) - len(leaf.rstrip("*")))
-            stat = fields.pop("stat", "count")
-            if stat not in STATS:
-                raise SourceError(path, item.line, f"column '{label}': stat must be one of {sorted(STATS)}, got {stat!r}")
-            rounding = fields.pop("rounding", 1 if stat == "count" else 0.1)
-            unknown = set(fields) - {"year", "school_year", "geo", "breakdown", "measure", "marker", "span"}
-            if unknown:
-                raise SourceError(path, item.line, f"column '{label}': unknown keys {sorted(unknown)}")
-            out.append(Column(label=label, stat=stat, rounding=float(rounding), **fields))
-    labels = [c.label for c in out]
-    dupes = sorted({lab for lab in labels if labels.count(lab) > 1})
-    if dupes:
-        raise SourceError(path, None, f"duplicate column labels {dupes}")
-    return tuple(out)
+            if fields["rounding"] is None:
+                fields["rounding"] = 1.0 if fields["stat"] == "count" else 0.1
+            out.append((Column(label=label, **fields), lines.line_of(i)))
+    seen: dict[str, int] = {}
+    for col, line in out:
+        if col.label in seen:
+            raise SourceError(path, line, f"duplicate column label {cut(col.label)} (first on line {seen[col.label]})")
+        seen[col.label] = line
+    return tuple(c for c, _ in out)
 
 
-def _rows(raw: list, path: Path) -> tuple[Row, ...]:
+def _rows(entry: CatalogueEntry) -> tuple[Row, ...]:
     out = []
-    for item in raw:
+    for item in entry.rows:
         if isinstance(item, str):
             out.append(Row(label=item, printed=item))
             continue
-        label = str(_require(item, "label", path))
-        unknown = set(item) - {"label", "printed", "code", "geo", "measure", "breakdown", "stat"}
-        if unknown:
-            raise SourceError(path, item.line, f"row '{label}': unknown keys {sorted(unknown)}")
-        code = item.get("code")
-        printed = item.get("printed") or (f"{label} {code}" if code else label)
-        out.append(
-            Row(label=label, printed=str(printed), code=None if code is None else str(code),
-                geo=item.get("geo"), measure=item.get("measure"), breakdown=item.get("breakdown"),
-                stat=item.get("stat"))
-        )
+        label, code = str(item.label), None if item.code is None else str(item.code)
+        out.append(Row(label=label, printed=item.printed or (f"{label} {code}" if code else label), code=code,
+                       geo=item.geo, measure=item.measure, breakdown=item.breakdown, stat=item.stat))
     return tuple(out)
 
 
 def load_table(path: Path) -> Table:
-    entry = load_yaml(path)
-    if not isinstance(entry, LineDict):
-        raise SourceError(path, 1, "catalogue entry must be a YAML mapping")
-    breaks = []
-    for tb in entry.get("trend_breaks") or []:
-        kind = _require(tb, "kind", path, str)
-        if kind not in TREND_BREAK_KINDS:
-            raise SourceError(path, tb.line_of("kind"), f"trend break kind must be one of {sorted(TREND_BREAK_KINDS)}, got {kind!r}")
-        breaks.append(TrendBreak(year=int(_require(tb, "year", path)), series=str(_require(tb, "series", path)),
-                                 kind=kind, description=str(_require(tb, "description", path))))
-    markers = tuple(entry.get("markers") or ())
-    bad = set(markers) - MARKERS
-    if bad:
-        raise SourceError(path, entry.line_of("markers"), f"unknown markers {sorted(bad)}; allowed {sorted(MARKERS)}")
-    bron = _require(entry, "bron", path)
-    table = Table(
-        id=str(_require(entry, "id", path, str)),
-        table=str(_require(entry, "table", path, str)),
-        part=str(_require(entry, "part", path, str)),
-        title=str(_require(entry, "title", path, str)),
-        bron=tuple(bron if isinstance(bron, list) else [bron]),
-        unit=str(_require(entry, "unit", path, str)),
-        period=str(_require(entry, "period", path, str)),
-        years=tuple(int(y) for y in _require(entry, "years", path, list)),
-        school_years=tuple(str(y) for y in entry.get("school_years") or ()),
-        markers=markers,
-        notes=tuple(str(n) for n in entry.get("notes") or ()),
-        trend_breaks=tuple(breaks),
-        columns=_columns(entry.get("columns") or [], path),
-        rows=_rows(entry.get("rows") or [], path),
-        extract=dict(entry.get("extract") or {}),
-        path=path,
-        available=bool(entry.get("available", True)),
-    )
-    if table.part not in ("appendix", "body"):
-        raise SourceError(path, entry.line_of("part"), f"part must be 'appendix' or 'body', got {table.part!r}")
-    if table.available and not table.columns:
-        raise SourceError(path, entry.line, "an available table needs columns")
-    outside = [c.label for c in table.columns if c.year is not None and c.year not in table.years]
+    doc = load_yaml(path)
+    if not isinstance(doc, LineDict):
+        raise SourceError(path, 1, "a catalogue entry is a YAML mapping (id, table, part, title, bron, …)")
+    entry = check(CatalogueEntry, doc, path)
+    if path.stem != entry.id:
+        raise SourceError(path, doc.line_of("id"), f"id {cut(entry.id)} must equal the file name {path.stem!r}")
+    if entry.available and not entry.columns:
+        raise SourceError(path, doc.line, "an available table needs columns")
+    if entry.available and entry.extract is None:
+        raise SourceError(path, doc.line, "an available table needs an 'extract' spec (report line ranges)")
+    columns = _columns(entry, path, doc.get("columns", doc))
+    outside = [c.label for c in columns if c.year is not None and c.year not in entry.years]
     if outside:
-        raise SourceError(path, entry.line_of("columns"),
-                          f"column(s) {outside} have a year outside the table's coverage {list(table.years)}")
-    if path.stem != table.id:
-        raise SourceError(path, entry.line_of("id"), f"id {table.id!r} must equal the file name {path.stem!r}")
-    return table
+        raise SourceError(path, doc.line_of("columns"),
+                          f"column(s) {outside} have a year outside the table's coverage {list(entry.years)}")
+    undeclared = sorted({c.marker for c in columns if c.marker} - set(entry.markers))
+    if undeclared:
+        raise SourceError(path, doc.line_of("markers"),
+                          f"columns use marker(s) {undeclared} that 'markers' does not declare")
+    return Table(
+        id=entry.id, table=entry.table, part=entry.part, title=entry.title,
+        bron=tuple([entry.bron] if isinstance(entry.bron, str) else entry.bron),
+        unit=entry.unit, period=entry.period, years=tuple(entry.years), school_years=tuple(entry.school_years),
+        markers=tuple(entry.markers), notes=tuple(entry.notes),
+        trend_breaks=tuple(TrendBreak(year=b.year, series=b.series, kind=b.kind, description=b.description)
+                           for b in entry.trend_breaks),
+        columns=columns, rows=_rows(entry),
+        extract=entry.extract.model_dump() if entry.extract else {}, path=path, available=entry.available,
+    )
 
 
 def load_catalogue(sources: Path) -> list[Table]:

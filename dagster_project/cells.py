@@ -5,14 +5,13 @@ Every problem is reported as ``file:line: message`` (CSV lines count from 1 = he
 
 from __future__ import annotations
 
-import csv
 import re
 
 import pandas as pd
 
 from .catalogue import PERCENT_STATS, Table
 from .reference import Reference
-from .yamlfile import SourceError
+from .files import SourceError, cut, read_csv
 
 # Thousands are separated by a space (appendix) or a dot (body Tabel 1); decimals by a comma.
 NUMBER = re.compile(r"^(?P<sign>[+-]?)(?P<digits>\d{1,3}(?:[ .]\d{3})*|\d+)(?:,(?P<dec>\d+))?(?P<pct>%?)(?P<star>\**)$")
@@ -33,7 +32,7 @@ def parse_printed(printed: str) -> tuple[float | None, str, float | None]:
         return None, printed, None
     m = NUMBER.match(printed)
     if not m:
-        raise ValueError(f"'{printed}' is neither a printed figure nor a marker ({', '.join(sorted(MARKERS))})")
+        raise ValueError(f"{cut(printed)} is neither a printed figure nor a marker ({', '.join(sorted(MARKERS))})")
     dec = m.group("dec") or ""
     digits = m.group("digits").replace(" ", "").replace(".", "")
     value = float(f"{m.group('sign')}{digits}.{dec or 0}")
@@ -49,21 +48,10 @@ def _share_numerator(label: str, ref: Reference) -> tuple[str, str] | None:
     return ref.geo(m.group("num")) if m else None
 
 
-def _read_csv(table: Table) -> tuple[list[str], list[list[str]]]:
-    path = table.data_path
-    if not path.exists():
-        raise SourceError(path, None, f"data file for {table.id} is missing (run `ladder extract`)")
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
-    if not rows:
-        raise SourceError(path, 1, "empty data file")
-    return rows[0], rows[1:]
-
-
 def table_cells(table: Table, ref: Reference) -> pd.DataFrame:
     """All cells of ``table`` as a tidy frame (one row per printed cell, blanks included)."""
     path = table.data_path
-    header, body = _read_csv(table)
+    header, body = read_csv(path, f" (the data file of {table.id}; `ladder extract` writes it)")
     labels = [c.label for c in table.columns]
     fixed = ["row", "code"] if header[:2] == ["row", "code"] else ["row"]
     missing = [c for c in labels if c not in header]
@@ -82,7 +70,7 @@ def table_cells(table: Table, ref: Reference) -> pd.DataFrame:
             raise SourceError(path, line_no, f"{len(raw)} fields, expected {len(header)}")
         label = raw[0]
         if label in seen:
-            raise SourceError(path, line_no, f"duplicate row '{label}' (first on line {seen[label]})")
+            raise SourceError(path, line_no, f"duplicate row {cut(label)} (first on line {seen[label]})")
         seen[label] = line_no
         spec = row_specs.get(label)
         row_stat = table.row_stat(label)
@@ -90,14 +78,18 @@ def table_cells(table: Table, ref: Reference) -> pd.DataFrame:
         if spec and spec.geo:
             geo = (spec.geo, ref.geo_levels.get(spec.geo, ""))
         if geo_table and geo is None and row_stat is None:
-            raise SourceError(path, line_no, f"unknown geography '{label}' (not in sources/reference/geography.csv)")
+            raise SourceError(path, line_no, f"unknown geography {cut(label)} (not in sources/reference/geography.csv)")
         code = raw[1] if fixed == ["row", "code"] else ""
         for col_no, col in enumerate(table.columns):
             printed = raw[len(fixed) + col_no]
             try:
                 value, marker, rounding = parse_printed(printed)
             except ValueError as exc:
-                raise SourceError(path, line_no, f"row '{label}', column '{col.label}': {exc}") from None
+                raise SourceError(path, line_no, f"row {cut(label)}, column {cut(col.label)}: {exc}") from None
+            if marker and marker not in table.markers:
+                raise SourceError(path, line_no, f"row {cut(label)}, column {cut(col.label)}: marker {marker!r} "
+                                                 f"in {cut(printed)} is not declared in {table.path.name} "
+                                                 f"(markers: {list(table.markers)})")
             stat = row_stat or col.stat
             geo_code = geo[0] if geo else col.geo
             records.append({

@@ -1,21 +1,39 @@
-"""`ladder`: the project's command line (sources, extract, run, validate, trace, lineage)."""
+"""`ladder`: the project's command line (sources, extract, run, validate, waivers, trace, lineage, ui).
+
+Every command checks the declarative files first. Exit codes: 0 all checked and consistent; 1 a check
+failed (an unwaived error, a stale or changed waiver, a failed step); 2 the command could not do its
+work (a malformed file, a busy or unusable warehouse): one line, never a traceback.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
+import shutil
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from .catalogue import load_catalogue
+from .files import SourceError
 from .paths import checks_dir, sources_dir
-from .warehouse import WarehouseBusy, connect, default_path
-from .yamlfile import SourceError
+from .warehouse import (DEFAULT_WAIT, WarehouseError, connect, default_path, fingerprint, publishing,
+                        require_tables)
 
 REPORT_ENV = "LADDER_REPORT"
+SHOWN_CELLS = 10
+
+
+def out(text: str = "") -> None:
+    """Print to stdout; once the reader has gone (`ladder … | head`), drop the rest quietly so the exit
+    code still says what the command found."""
+    try:
+        click.echo(text)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _fail(message: str) -> None:
@@ -23,36 +41,58 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+def one_line_errors(command):
+    """A malformed file or an unusable warehouse ends the command with one line and exit 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (SourceError, WarehouseError) as exc:
+            _fail(str(exc))
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+    return wrapper
+
+
+WAREHOUSE = click.option("--warehouse", type=click.Path(path_type=Path), default=None,
+                         help="DuckDB file (default $LADDER_WAREHOUSE or warehouse.duckdb).")
+WAIT = click.option("--wait", type=click.FloatRange(min=0), default=DEFAULT_WAIT, show_default=True,
+                    metavar="SECONDS", help="How long to wait for a busy warehouse before giving up.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Data quality and lineage for POM West-Vlaanderen's kansengroepen inventory (2014-2019).
 
-    The warehouse is a DuckDB file: $LADDER_WAREHOUSE or ./warehouse.duckdb.
+    The warehouse is a DuckDB file: $LADDER_WAREHOUSE or ./warehouse.duckdb. Exit codes: 0 every figure
+    checked and consistent, 1 a check failed, 2 bad input or an unusable warehouse.
     """
 
 
-def _warehouse_counts(path: Path) -> dict[str, tuple[int, int]]:
+def _warehouse_counts(path: Path, wait: float) -> dict[str, tuple[int, int]]:
     """table id -> (cells, cells holding a figure), from the warehouse when it exists."""
     if not path.exists():
         return {}
-    with connect(path, read_only=True) as con:
+    with connect(path, read_only=True, wait=wait) as con:
         tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'src'").fetchall()]
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'src' ORDER BY 1").fetchall()]
         return {t: con.execute(f'SELECT count(*) FILTER (WHERE printed <> \'\'), count(value) FROM src."{t}"')
                 .fetchone() for t in tables}
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Emit a JSON list for machines.")
-@click.option("--warehouse", type=click.Path(path_type=Path), default=None,
-              help="DuckDB file (default $LADDER_WAREHOUSE or warehouse.duckdb).")
-def sources(as_json: bool, warehouse: Path | None) -> None:
+@WAREHOUSE
+@WAIT
+@one_line_errors
+def sources(as_json: bool, warehouse: Path | None, wait: float) -> None:
     """List every source table: id, title, Bron, years and printed-cell count (from the warehouse)."""
-    try:
-        tables = load_catalogue(sources_dir())
-        counts = _warehouse_counts(warehouse or default_path())
-    except (SourceError, WarehouseBusy) as exc:
-        _fail(str(exc))
+    from .project import load_project
+
+    tables = load_project(data=False).tables
+    counts = _warehouse_counts(warehouse or default_path(), wait)
     rows = []
     for t in tables:
         printed, figures = counts.get(t.id, (None, None))
@@ -63,22 +103,23 @@ def sources(as_json: bool, warehouse: Path | None) -> None:
             "trend_breaks": len(t.trend_breaks),
         })
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        out(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not counts:
         click.echo("(warehouse not built yet: run `make run` for cell counts)", err=True)
-    click.echo(f"{'id':4} {'table':9} {'years':9} {'cells':>6}  {'bron':28} title")
+    out(f"{'id':4} {'table':9} {'years':9} {'cells':>6}  {'bron':28} title")
     for r in rows:
         years = "-".join(str(y) for y in r["years"])
         cells = "n/a" if not r["available_in_text"] else ("" if r["cells"] is None else r["cells"])
-        click.echo(f"{r['id']:4} {r['table']:9} {years:9} {cells!s:>6}  {', '.join(r['bron'])[:28]:28} {r['title'][:70]}")
-    click.echo(f"{len(rows)} tables, {sum(r['cells'] or 0 for r in rows)} printed cells")
+        out(f"{r['id']:4} {r['table']:9} {years:9} {cells!s:>6}  {', '.join(r['bron'])[:28]:28} {r['title'][:70]}")
+    out(f"{len(rows)} tables, {sum(r['cells'] or 0 for r in rows)} printed cells")
 
 
 @main.command()
 @click.argument("report", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                 default=lambda: os.environ.get(REPORT_ENV), required=False)
 @click.option("--only", multiple=True, help="Table id(s) to re-extract (repeatable); the log is not rewritten.")
+@one_line_errors
 def extract(report: Path | None, only: tuple[str, ...]) -> None:
     """Re-transcribe the tables from the report text into sources/data/*.csv and the resolution log.
 
@@ -88,110 +129,184 @@ def extract(report: Path | None, only: tuple[str, ...]) -> None:
 
     if report is None:
         _fail(f"give the report text file or set ${REPORT_ENV}")
+    for ex in run(Path(report), sources_dir(), set(only) or None):
+        out(f"{ex.table.id:4} {len(ex.rows):3} rows {len(ex.log):3} resolutions -> {ex.table.data_path}")
+
+
+def _instance(announce=print):
+    """The Dagster instance: $DAGSTER_HOME's (initialised once, under a lock) or a throwaway one."""
+    import dagster as dg
+    from filelock import FileLock
+
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return dg.DagsterInstance.ephemeral()
     try:
-        results = run(Path(report), sources_dir(), set(only) or None)
-    except SourceError as exc:
-        _fail(str(exc))
-    for ex in results:
-        click.echo(f"{ex.table.id:4} {len(ex.rows):3} rows {len(ex.log):3} resolutions -> {ex.table.data_path}")
+        Path(home).mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(Path(home) / ".ladder-instance.lock"))
+        with lock.acquire(timeout=120):
+            if not (Path(home) / "dagster.yaml").exists():
+                shutil.copyfile(Path(__file__).resolve().parent.parent / "dagster.yaml", Path(home) / "dagster.yaml")
+            instance = dg.DagsterInstance.get()
+            instance.get_runs_count()  # creates or migrates the storage now, not in two processes at once
+            return instance
+    except OSError as exc:
+        raise WarehouseError(f"DAGSTER_HOME {home} cannot be used: {exc.strerror or exc}") from None
+
+
+def _root_error(event):
+    error = event.event_specific_data.error
+    while error.cause is not None:  # the user error sits under Dagster's wrapper
+        error = error.cause
+    return error
+
+
+def _failed_cells(evaluation) -> list[str]:
+    """The failing cells a check lists in its 'failures' / 'failing' table metadata."""
+    for key in ("failures", "failing"):
+        value = evaluation.metadata.get(key)
+        records = getattr(value, "records", None)
+        if records:
+            lines = []
+            for rec in records[:SHOWN_CELLS]:
+                d = rec.data
+                if "instance" in d:
+                    lines.append(f"      {d['instance']}: printed {d['printed']}, expected {d['expected'] or 'n/a'}"
+                                 f" (imbalance {d['imbalance']}, tolerance {d['tolerance']})"
+                                 + (f"; suspect {d['suspect']}" if d.get("suspect") else "")
+                                 + (f" -> {d['suggestion']}" if d.get("suggestion") else ""))
+                else:
+                    lines.append(f"      {d['table']} | {d['row']} | {d['column_label']} = {d['value']!r}: {d['check']}")
+            more = len(records) - SHOWN_CELLS
+            return lines + ([f"      … and {more} more (see the check in the Dagster UI)"] if more > 0 else [])
+    return []
 
 
 @main.command()
-@click.option("--warehouse", type=click.Path(path_type=Path), default=None,
-              help="DuckDB file (default $LADDER_WAREHOUSE or warehouse.duckdb).")
-def run(warehouse: Path | None) -> None:
+@WAREHOUSE
+@WAIT
+@one_line_errors
+def run(warehouse: Path | None, wait: float) -> None:
     """Materialise every asset and check into the warehouse and print a summary.
 
-    Uses the Dagster instance in $DAGSTER_HOME when set (so the UI shows the run), else a
-    throwaway one. Exits 1 when an asset or an ERROR check fails (WARN checks are reported only).
+    The run works on a staged copy and replaces the warehouse only when every step and every ERROR
+    check passed; otherwise the warehouse is left as it was. One writer at a time: a second run waits
+    (--wait). Uses the Dagster instance in $DAGSTER_HOME when set (so the UI shows the run), else a
+    throwaway one. Exits 1 when an asset or an ERROR check fails, 2 on a malformed file.
     """
     import dagster as dg
 
     from .definitions import build_defs
-
-    started = time.perf_counter()
-    try:
-        defs = build_defs(warehouse=warehouse or default_path())
-    except SourceError as exc:
-        _fail(str(exc))
     from .progress import progress_logger
 
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    started = time.perf_counter()
+    target = warehouse or default_path()
+    defs = build_defs(warehouse=target, wait=wait)
+    instance = _instance()
     steps = len(defs.resolve_implicit_global_asset_job_def().graph.node_defs)
     defs = dg.Definitions.merge(defs, dg.Definitions(loggers={"progress": progress_logger(steps)}))
     job = defs.resolve_implicit_global_asset_job_def()
-    click.echo(f"materialising {len(job.asset_layer.executable_asset_keys)} assets into {warehouse or default_path()} ...")
+    out(f"materialising {len(job.asset_layer.executable_asset_keys)} assets into {target} ...")
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}})
-    materialised = [e for e in result.get_asset_materialization_events()]
+    materialised = result.get_asset_materialization_events()
     checks = result.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
-    click.echo(f"assets materialised: {len(materialised)}; checks: {len(checks)} run, {len(failed_checks)} failed")
+    out(f"assets materialised: {len(materialised)}; checks: {len(checks)} run, {len(failed_checks)} failed")
     for c in failed_checks:
         word = "FAILED" if c.severity == dg.AssetCheckSeverity.ERROR else "warning"
-        click.echo(f"  {word} check {'/'.join(c.asset_key.path)}:{c.check_name} ({c.severity.value})")
+        out(f"  {word} check {'/'.join(c.asset_key.path)}:{c.check_name} ({c.severity.value})")
+        for line in _failed_cells(c) if c.severity == dg.AssetCheckSeverity.ERROR else []:
+            out(line)
+    file_errors = []
     for e in result.all_events:
-        if e.event_type_value == "STEP_FAILURE":
-            error = e.event_specific_data.error
-            while error.cause is not None:  # the user error sits under Dagster's wrapper
-                error = error.cause
-            click.echo(f"  FAILED step {e.step_key}: {error.message.strip()}")
-    click.echo(f"wall time {time.perf_counter() - started:.1f} s")
+        if e.event_type_value in ("STEP_FAILURE", "RUN_FAILURE") and e.event_specific_data \
+                and getattr(e.event_specific_data, "error", None):
+            error = _root_error(e)
+            if error.cls_name in ("SourceError", "WarehouseError", "WarehouseBusy"):
+                file_errors.append(re.sub(r"^[\w.]+: ", "", error.message.strip().splitlines()[0]))
+            elif e.event_type_value == "STEP_FAILURE" and error.cls_name != "DagsterAssetCheckFailedError":
+                out(f"  FAILED step {e.step_key}: {error.message.strip().splitlines()[0]}")
     errors = [c for c in failed_checks if c.severity == dg.AssetCheckSeverity.ERROR]
-    sys.exit(0 if result.success and not errors else 1)
+    passed = result.success and not errors and not file_errors
+    if passed:
+        with connect(target, read_only=True, wait=wait) as con:
+            digest = _digest(fingerprint(con))
+        out(f"warehouse {target} published (content fingerprint {digest})")
+    else:
+        failed_copy = target.with_name(f"{target.stem}.failed{target.suffix or '.duckdb'}")
+        out(f"warehouse {target} left unchanged"
+            + (f"; this run's tables are in {failed_copy}" if failed_copy.exists() else ""))
+    out(f"wall time {time.perf_counter() - started:.1f} s")
+    if file_errors:
+        _fail(file_errors[0])
+    sys.exit(0 if passed else 1)
+
+
+def _digest(prints: dict[str, str]) -> str:
+    import hashlib
+
+    return hashlib.md5("\n".join(f"{k}={v}" for k, v in sorted(prints.items())).encode()).hexdigest()[:16]
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Emit the findings as a JSON list.")
 @click.option("--coverage", "show_coverage", is_flag=True, help="List printed cells that no rule touches.")
 @click.option("--all", "show_all", is_flag=True, help="Also list waived findings in full.")
-@click.option("--warehouse", type=click.Path(path_type=Path), default=None,
-              help="DuckDB file (default $LADDER_WAREHOUSE or warehouse.duckdb).")
-def validate(as_json: bool, show_coverage: bool, show_all: bool, warehouse: Path | None) -> None:
+@WAREHOUSE
+@WAIT
+@one_line_errors
+def validate(as_json: bool, show_coverage: bool, show_all: bool, warehouse: Path | None, wait: float) -> None:
     """Run every consistency rule (checks/rules/*.yaml) on the warehouse.
 
     Prints counts per rule family and every failure with its cell address, imbalance, tolerance and
-    the most likely wrong cell. Results are stored in checks.results / checks.result_cells.
-    Exit code 1 on any unwaived error or stale waiver, 0 otherwise.
+    the most likely wrong cell. Results are stored in checks.results / checks.result_cells when the
+    verdict is clean; otherwise the warehouse is left as it was. Exit code 1 on any unwaived error, stale
+    waiver or waiver that no longer matches its finding, 2 on a malformed file, 0 otherwise.
     """
+    from .project import load_project
     from .rules.validate import coverage, findings, unwaived_errors, validate as run_validation
 
     path = warehouse or default_path()
-    if not path.exists():
-        _fail(f"warehouse {path} does not exist: run `make run` (or `ladder run`) first")
+    project = load_project()
     started = time.perf_counter()
-    try:
-        with connect(path) as con:
-            outcome = run_validation(con, sources_dir(), checks_dir())
+    with connect(path, read_only=True, wait=wait) as con:
+        require_tables(con, path, "src.B01")
+    with publishing(path, "ladder validate", wait) as staging:
+        with connect(staging.path, wait=wait) as con:
+            outcome = run_validation(con, project)
             uncovered = coverage(con) if show_coverage else None
-    except (SourceError, WarehouseBusy, ValueError) as exc:
-        _fail(str(exc))
-    res = outcome.results
-    errors = unwaived_errors(res)
-    failed = bool(len(errors) or outcome.stale_waivers)
+        res = outcome.results
+        errors = unwaived_errors(res)
+        failed = bool(len(errors) or outcome.stale_waivers or outcome.mismatched_waivers)
+        staging.publish = not failed
     if as_json:
-        click.echo(json.dumps(findings(outcome), ensure_ascii=False, indent=2))
+        out(json.dumps(findings(outcome), ensure_ascii=False, indent=2))
         sys.exit(1 if failed else 0)
     counts = res.pivot_table(index="family", columns="status", values="instance", aggfunc="count", fill_value=0)
-    click.echo(counts.to_string())
+    out(counts.to_string())
     for severity in ("error", "warn"):
         shown = res[(res["status"] == "fail") & (res["severity"] == severity)]
         if len(shown):
-            click.echo(f"\n{len(shown)} unwaived {severity} finding(s):")
+            out(f"\n{len(shown)} unwaived {severity} finding(s):")
         for r in shown.itertuples():
-            click.echo(_finding_line(r))
+            out(_finding_line(r))
     waived = res[(res["status"] == "waived") & res["waiver"].fillna("").str.len().gt(0)]
-    click.echo(f"\n{len(waived)} waived finding(s) (checks/waivers.yaml, trend breaks){'' if show_all else '; --all lists them'}")
+    out(f"\n{len(waived)} waived finding(s) (checks/waivers.yaml, trend breaks){'' if show_all else '; --all lists them'}")
     if show_all:
         for r in waived.itertuples():
-            click.echo(_finding_line(r) + f"\n      waived: {r.waiver}")
+            out(_finding_line(r) + f"\n      waived: {r.waiver}")
+    waivers = project.checks / "waivers.yaml"
     for w in outcome.stale_waivers:
-        click.echo(f"STALE waiver checks/waivers.yaml:{w.line}: {w.instance} matches no failing instance")
+        out(f"STALE waiver {waivers}:{w.line}: {w.instance} matches no failing instance")
+    for w, why in outcome.mismatched_waivers:
+        out(f"CHANGED waiver {waivers}:{w.line}: no longer matches {w.instance}: {why}")
     if uncovered is not None:
-        click.echo(f"\n{len(uncovered)} printed cell(s) no rule touches:")
+        out(f"\n{len(uncovered)} printed cell(s) no rule touches:")
         for table_id, group in uncovered.groupby("table_id", sort=True):
-            click.echo(f"  {table_id}: {len(group)} cells, e.g. {group.iloc[0].row_label} | {group.iloc[0].column_label}")
-    click.echo(f"\n{len(res)} rule instances, {len(errors)} unwaived error(s), "
-               f"{len(outcome.stale_waivers)} stale waiver(s); {time.perf_counter() - started:.1f} s")
+            out(f"  {table_id}: {len(group)} cells, e.g. {group.iloc[0].row_label} | {group.iloc[0].column_label}")
+    out(f"\n{len(res)} rule instances, {len(errors)} unwaived error(s), {len(outcome.stale_waivers)} stale and "
+        f"{len(outcome.mismatched_waivers)} changed waiver(s); {time.perf_counter() - started:.1f} s"
+        + ("" if not failed else f"; warehouse {path} left unchanged"))
     sys.exit(1 if failed else 0)
 
 
@@ -204,15 +319,42 @@ def _finding_line(r) -> str:
             f"      suspect: {suspect}{hint}{' (' + r.pattern + ')' if r.pattern else ''}")
 
 
+@main.group()
+def waivers() -> None:
+    """Accepted findings (checks/waivers.yaml), each pinned to the figures it accepted."""
+
+
+@waivers.command("pin")
+@WAREHOUSE
+@WAIT
+@one_line_errors
+def waivers_pin(warehouse: Path | None, wait: float) -> None:
+    """Record, for every waiver that has none yet, the printed value, expected value, imbalance and cell
+    digest of its failing finding (run after adding a waiver by hand; review the diff)."""
+    from .project import load_project
+    from .rules.pins import pin_waivers
+
+    path = warehouse or default_path()
+    project = load_project()
+    with connect(path, read_only=True, wait=wait) as con:  # pinning reads the figures, never writes them
+        require_tables(con, path, "src.B01")
+        pinned, unmatched = pin_waivers(con, project)
+    for w in unmatched:
+        out(f"not pinned {project.checks / 'waivers.yaml'}:{w.line}: {w.instance} matches no failing instance")
+    out(f"{pinned} waiver(s) pinned in {project.checks / 'waivers.yaml'}")
+    sys.exit(1 if unmatched else 0)
+
+
 @main.command()
 @click.argument("table")
 @click.argument("row")
 @click.argument("column")
 @click.option("--json", "as_json", is_flag=True, help="Emit the tree as JSON (nodes with table, row, column, "
               "value, coefficient, children).")
-@click.option("--warehouse", type=click.Path(path_type=Path), default=None,
-              help="DuckDB file (default $LADDER_WAREHOUSE or warehouse.duckdb).")
-def trace(table: str, row: str, column: str, as_json: bool, warehouse: Path | None) -> None:
+@WAREHOUSE
+@WAIT
+@one_line_errors
+def trace(table: str, row: str, column: str, as_json: bool, warehouse: Path | None, wait: float) -> None:
     """Trace one published figure down to the source cells behind it.
 
     \b
@@ -222,21 +364,22 @@ def trace(table: str, row: str, column: str, as_json: bool, warehouse: Path | No
     shows values, coefficients (0.4 for SINE), formulas, Bron, notes, trend breaks, rule results and
     waivers on each source cell, and published minus recomputed.
     """
+    from .project import load_project
     from .trace import TraceError, Tracer, render
 
+    load_project(data=False)
     path = warehouse or default_path()
-    if not path.exists():
-        _fail(f"warehouse {path} does not exist: run `make run` first")
     try:
-        with connect(path, read_only=True) as con:
+        with connect(path, read_only=True, wait=wait) as con:
+            require_tables(con, path, "src.B01", "derived.edges", "checks.results", "ref.catalogue")
             tree = Tracer(con).trace(table, row, column)
-    except (TraceError, WarehouseBusy) as exc:
+    except TraceError as exc:
         _fail(str(exc))
     if as_json:
-        click.echo(json.dumps(tree, ensure_ascii=False, indent=2, default=_jsonable))
+        out(json.dumps(tree, ensure_ascii=False, indent=2, default=_jsonable))
         return
-    click.echo("\n".join(render(tree)))
-    click.echo(f"({tree['source_cells']} source cell(s))")
+    out("\n".join(render(tree)))
+    out(f"({tree['source_cells']} source cell(s))")
 
 
 def _jsonable(value):
@@ -248,20 +391,34 @@ def _jsonable(value):
 
 
 @main.command()
-@click.option("--warehouse", type=click.Path(path_type=Path), default=None,
-              help="DuckDB file (default $LADDER_WAREHOUSE or warehouse.duckdb).")
-def lineage(warehouse: Path | None) -> None:
+@WAREHOUSE
+@WAIT
+@one_line_errors
+def lineage(warehouse: Path | None, wait: float) -> None:
     """Print the derived tables' column lineage as OpenLineage ColumnLineageDatasetFacets (JSON)."""
     from .openlineage_export import facets
+    from .project import load_project
 
+    load_project(data=False)
     path = warehouse or default_path()
-    if not path.exists():
-        _fail(f"warehouse {path} does not exist: run `make run` first")
-    try:
-        with connect(path, read_only=True) as con:
-            click.echo(json.dumps(facets(con), ensure_ascii=False, indent=2))
-    except WarehouseBusy as exc:
-        _fail(str(exc))
+    with connect(path, read_only=True, wait=wait) as con:
+        require_tables(con, path, "derived.edges", "derived.registry")
+        out(json.dumps(facets(con), ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True)
+@one_line_errors
+def ui(port: int) -> None:
+    """Start the Dagster UI on this project (same warehouse and $DAGSTER_HOME as the CLI)."""
+    from .project import load_project
+
+    load_project()
+    _instance()
+    dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or shutil.which("dagster")
+    if dagster is None:
+        _fail("the 'dagster' command is not installed in this environment (run `make install`)")
+    os.execv(dagster, [dagster, "dev", "-m", "dagster_project.definitions", "-p", str(port)])
 
 
 if __name__ == "__main__":

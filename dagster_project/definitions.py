@@ -1,4 +1,8 @@
-"""Dagster definitions, built from the declarative files under sources/, checks/ and assets/."""
+"""Dagster definitions, built from the declarative files under sources/, checks/ and assets/.
+
+Nothing is read at import: ``defs`` is built when Dagster loads the code location (``dagster dev``),
+and the CLI calls ``build_defs`` inside its own error handling, so a malformed file is one line.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +10,29 @@ from pathlib import Path
 
 import dagster as dg
 
-from .catalogue import load_catalogue
 from .derived_assets import derived_assets
-from .paths import sources_dir
+from .project import Project, load_project
 from .quality_assets import quality_definitions
-from .reference import Reference
 from .reference_assets import reference_assets
-from .source_assets import build_schema_check, build_source_asset
 from .resources import Warehouse
-from .warehouse import default_path
+from .source_assets import build_source_asset
+from .warehouse import DEFAULT_WAIT, default_path
 
 
-def build_defs(warehouse: Path | str | None = None, sources: Path | None = None) -> dg.Definitions:
+def build_defs(warehouse: Path | str | None = None, sources: Path | None = None, project: Project | None = None,
+               wait: float = DEFAULT_WAIT) -> dg.Definitions:
     """Assets and checks for the given source tree (tests pass a copy) and warehouse file."""
-    sources = sources or sources_dir()
-    ref = Reference(sources)
-    tables = load_catalogue(sources)
-    base = [*reference_assets(ref, tables), *(build_source_asset(t, ref) for t in tables)]
-    quality, quality_checks = quality_definitions(tables, [a.key for a in base], sources)
+    project = project or load_project(sources)
+    base = [*reference_assets(project.ref, project.tables), *(build_source_asset(t, project.ref) for t in project.tables)]
+    quality, quality_checks = quality_definitions(project, [a.key for a in base])
     return dg.Definitions(
-        assets=[*base, *quality, *derived_assets(sources)],
-        asset_checks=[*(build_schema_check(t, ref) for t in tables), *quality_checks],
-        resources={"warehouse": Warehouse(path=str(warehouse or default_path()))},
+        assets=[*base, *quality, *derived_assets(project)],
+        asset_checks=quality_checks,
+        resources={"warehouse": Warehouse(path=str(warehouse or default_path()), wait=wait)},
         executor=dg.in_process_executor,
     )
 
 
-defs = build_defs()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_defs()

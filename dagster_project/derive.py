@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .yamlfile import SourceError
+from .files import SourceError
 
 HEADER = re.compile(r"^--\s*(?P<key>[a-z_]+):\s*(?P<value>.*)$")
 EDGE_COLUMNS = ["row_label", "column_label", "op", "input_table", "input_row", "input_column", "coef", "role",

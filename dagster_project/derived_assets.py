@@ -6,12 +6,10 @@ unwaived ERROR finding (a blocking check on the results) stops the recomputation
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import dagster as dg
 
-from .derive import DerivedSpec, build, load_specs
-from .paths import ROOT, checks_dir
+from .derive import DerivedSpec, build
+from .project import Project
 from .quality_assets import RESULTS_KEY
 from .resources import Warehouse
 
@@ -31,11 +29,12 @@ def _column_lineage(edges, specs) -> dg.TableColumnLineage:
     return dg.TableColumnLineage(deps_by_column=deps)
 
 
-def build_derived_asset(spec: DerivedSpec, specs: list[DerivedSpec], sources: Path) -> dg.AssetsDefinition:
+def build_derived_asset(spec: DerivedSpec, project: Project) -> dg.AssetsDefinition:
+    specs = project.specs
+
     @dg.asset(
         key=dg.AssetKey(["derived", spec.name]), group_name="derived", description=spec.title,
         deps=[*(_key(d, specs) for d in spec.depends), RESULTS_KEY, *REFERENCE], kinds={"duckdb", "sql"},
-        pool="warehouse",
         metadata={
             "dagster/table_name": f"derived.{spec.name}",
             "publishes": spec.publishes or "(not published)",
@@ -45,12 +44,10 @@ def build_derived_asset(spec: DerivedSpec, specs: list[DerivedSpec], sources: Pa
         },
     )
     def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
-        from .catalogue import load_catalogue
-        from .reference import Reference
         from .rules.engine import prepare
 
         with warehouse.connection() as con:
-            prepare(con, load_catalogue(sources), Reference(sources), checks_dir())
+            prepare(con, project.tables, project.ref, project.rounded)
             table, edges = build(con, specs, spec.name)
         status = table["status"].value_counts()
         return dg.MaterializeResult(metadata={
@@ -65,6 +62,5 @@ def build_derived_asset(spec: DerivedSpec, specs: list[DerivedSpec], sources: Pa
     return _asset
 
 
-def derived_assets(sources: Path) -> list[dg.AssetsDefinition]:
-    specs = load_specs(ROOT / "assets")
-    return [build_derived_asset(s, specs, sources) for s in specs]
+def derived_assets(project: Project) -> list[dg.AssetsDefinition]:
+    return [build_derived_asset(s, project) for s in project.specs]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .catalogue import PERCENT_STATS, Table, load_catalogue
 from .separators import is_value_token, split_row
-from .yamlfile import SourceError
+from .files import SourceError
 
 LOG_FIELDS = ["table", "row", "column", "kind", "choice", "reason"]
 

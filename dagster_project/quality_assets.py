@@ -9,38 +9,48 @@ plausibility) report without blocking.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
 from .catalogue import Table
-from .paths import checks_dir
-from .rules.registry import FAMILIES, Rule, load_rules
+from .project import Project
+from .rules.registry import FAMILIES, Rule
 from .rules.validate import validate
 from .source_assets import asset_key
 from .resources import Warehouse
 
 RESULTS_KEY = dg.AssetKey(["quality", "rule_results"])
-SHOWN = ["instance", "printed", "rhs", "imbalance", "tolerance", "suspect_table", "suspect_row", "suspect_column",
-         "suggestion", "pattern"]
+SHOWN = ["instance", "printed", "expected", "imbalance", "tolerance", "suspect", "suggestion", "pattern", "waiver"]
 
 
-def _md(frame: pd.DataFrame, limit: int = 25) -> dg.MetadataValue:
-    if frame.empty:
-        return dg.MetadataValue.md("none")
-    return dg.MetadataValue.md(frame[SHOWN].head(limit).to_markdown(index=False, floatfmt=".4g"))
+def _num(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):.6g}"
 
 
-def build_results_asset(upstream: list[dg.AssetKey], sources: Path) -> dg.AssetsDefinition:
-    @dg.asset(key=RESULTS_KEY, group_name="quality", deps=upstream, kinds={"duckdb"}, pool="warehouse",
+def findings_table(frame: pd.DataFrame, limit: int = 50) -> dg.TableMetadataValue:
+    """Findings as a Dagster table: blanks stay blank, numbers as short decimals, the suspect cell whole."""
+    records = []
+    for r in frame.head(limit).itertuples():
+        suspect = f"{r.suspect_table} | {r.suspect_row} | {r.suspect_column}" if isinstance(r.suspect_table, str) else ""
+        records.append(dg.TableRecord({
+            "instance": r.instance, "printed": str(r.printed), "expected": _num(r.rhs), "imbalance": _num(r.imbalance),
+            "tolerance": _num(r.tolerance), "suspect": suspect, "suggestion": _num(r.suggestion),
+            "pattern": r.pattern if isinstance(r.pattern, str) else "",
+            "waiver": r.waiver if isinstance(r.waiver, str) else ""}))
+    return dg.MetadataValue.table(records=records,
+                                  schema=dg.TableSchema(columns=[dg.TableColumn(c, "string") for c in SHOWN]))
+
+
+def build_results_asset(upstream: list[dg.AssetKey], project: Project) -> dg.AssetsDefinition:
+    @dg.asset(key=RESULTS_KEY, group_name="quality", deps=upstream, kinds={"duckdb"},
               description="One row per rule instance (checks.results) and the cells it involves "
                           "(checks.result_cells): rules from checks/rules/*.yaml, waivers applied, suspects named.",
               metadata={"dagster/table_name": "checks.results"})
     def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
         started = time.perf_counter()
         with warehouse.connection() as con:
-            outcome = validate(con, sources, checks_dir())
+            outcome = validate(con, project)
         res = outcome.results
         counts = res.groupby(["family", "status"]).size().unstack(fill_value=0)
         return dg.MaterializeResult(metadata={
@@ -50,6 +60,7 @@ def build_results_asset(upstream: list[dg.AssetKey], sources: Path) -> dg.Assets
             "unwaived_warnings": int(((res.status == "fail") & (res.severity == "warn")).sum()),
             "waived": int((res.status == "waived").sum()),
             "stale_waivers": len(outcome.stale_waivers),
+            "mismatched_waivers": len(outcome.mismatched_waivers),
             "result_cells": len(outcome.cells),
             "seconds": round(time.perf_counter() - started, 2),
         })
@@ -77,7 +88,7 @@ def build_family_check(family: str, rules: list[Rule], tables: list[Table]) -> d
     specs.append(dg.AssetCheckSpec(name, asset=RESULTS_KEY, blocking=blocking, description=FAMILIES[family]))
     rule_ids = [r.id for r in rules]
 
-    @dg.multi_asset_check(name=f"check_{family}", specs=specs, pool="warehouse")
+    @dg.multi_asset_check(name=f"check_{family}", specs=specs)
     def _check(warehouse: Warehouse):
         res = warehouse.read("SELECT * FROM checks.results WHERE rule IN (SELECT unnest(?))", [rule_ids])
         for spec in specs:
@@ -89,10 +100,12 @@ def build_family_check(family: str, rules: list[Rule], tables: list[Table]) -> d
                 severity=dg.AssetCheckSeverity.ERROR if len(errors) else dg.AssetCheckSeverity.WARN,
                 metadata={
                     "instances": len(mine),
-                    "by_status": dg.MetadataValue.json({k: int(v) for k, v in mine.status.value_counts().items()}),
-                    "failing": _md(failing),
-                    "waived": _md(mine[mine.status == "waived"], limit=10),
-                    "full_list": "SELECT * FROM checks.results WHERE status <> 'pass' (DuckDB)",
+                    "by_status": dg.MetadataValue.json({k: int(v) for k, v in sorted(mine.status.value_counts().items())}),
+                    "failing": findings_table(failing),
+                    "waived": findings_table(mine[mine.status == "waived"], limit=20),
+                    "full_list": dg.MetadataValue.text(
+                        f"SELECT * FROM checks.results WHERE family = '{family}' AND status <> 'pass'"
+                        + ("" if spec.asset_key == RESULTS_KEY else f" AND table_id = '{spec.asset_key.path[-1]}'")),
                 })
 
     return _check
@@ -103,7 +116,6 @@ def build_gx_checks() -> list[dg.AssetChecksDefinition]:
 
     def make(severity: str) -> dg.AssetChecksDefinition:
         @dg.asset_check(asset=RESULTS_KEY, name=f"gx_rule_results_{severity}", blocking=severity == "error",
-                        pool="warehouse",
                         description=f"Great Expectations suite rule_results.{severity} over checks.results")
         def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
             from .gx_suites import validate_results
@@ -121,8 +133,8 @@ def build_gx_checks() -> list[dg.AssetChecksDefinition]:
     return [make("error"), make("warn")]
 
 
-def quality_definitions(tables: list[Table], upstream: list[dg.AssetKey], sources: Path) -> tuple[list, list]:
-    rules = load_rules(checks_dir())
+def quality_definitions(project: Project, upstream: list[dg.AssetKey]) -> tuple[list, list]:
+    rules, tables = project.rules, project.tables
     checks = [build_family_check(f, [r for r in rules if r.family == f], tables)
               for f in FAMILIES if any(r.family == f for r in rules)]
-    return [build_results_asset(upstream, sources)], [*checks, *build_gx_checks()]
+    return [build_results_asset(upstream, project)], [*checks, *build_gx_checks()]

@@ -17,7 +17,7 @@ SCHEMA = "ref"
 
 def build_reference_asset(name: str, description: str, frame: Callable[[], pd.DataFrame], source: str):
     @dg.asset(key=dg.AssetKey(["reference", name]), group_name="reference", description=description,
-              kinds={"duckdb"}, pool="warehouse",
+              kinds={"duckdb"},
               metadata={"dagster/table_name": f"{SCHEMA}.{name}", "source_file": source})
     def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
         data = frame()

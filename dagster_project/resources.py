@@ -1,25 +1,79 @@
-"""The warehouse as a Dagster resource: every use opens and closes its own connection."""
+"""The warehouse as a Dagster resource: one run, one writer, all or nothing.
+
+At the start of a run the resource takes the warehouse's writer lock (waiting, bounded, and saying for
+whom) and stages a private copy; every step of the run reads and writes that copy. When the run ends
+the copy replaces the warehouse only if no step failed and no ERROR check failed; otherwise the
+warehouse stays as it was and the copy is kept as ``<name>.failed.duckdb``. A killed run releases the
+lock with its process, and its leftover copy is removed by the next writer.
+"""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+from pydantic import PrivateAttr
 
-from .warehouse import DEFAULT_WAREHOUSE, connect, replace_table
+from .warehouse import DEFAULT_WAIT, DEFAULT_WAREHOUSE, Staging, begin, connect, finish, replace_table, writer_lock
+
+_VERDICT_EVENTS = {dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION}
+
+
+def run_passed(instance: dg.DagsterInstance, run_id: str) -> bool:
+    """No failed step and no failed ERROR check in the run (what `ladder run` exits 1 on)."""
+    for record in instance.all_logs(run_id, of_type=_VERDICT_EVENTS):
+        event = record.dagster_event
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            return False
+        data = event.event_specific_data
+        if not data.passed and data.severity == dg.AssetCheckSeverity.ERROR:
+            return False
+    return True
 
 
 class Warehouse(dg.ConfigurableResource):
-    """Path to the DuckDB file; every use opens and closes its own connection."""
+    """Path to the DuckDB file; a run works on a staged copy and publishes it when it passes."""
 
     path: str = DEFAULT_WAREHOUSE
+    wait: float = DEFAULT_WAIT
+    _stack: ExitStack | None = PrivateAttr(default=None)
+    _staging: Staging | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        target = Path(self.path)
+        stack = ExitStack()
+        stack.enter_context(writer_lock(target, "dagster run", self.wait, run_id=context.run_id,
+                                        announce=context.log.info if context.log else print))
+        try:
+            self._staging = begin(target)
+        except BaseException:
+            stack.close()
+            raise
+        self._stack = stack
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._stack is None:
+            return
+        try:
+            passed = context.instance is not None and run_passed(context.instance, context.run_id)
+            where = finish(self._staging, publish=passed)
+            if context.log and where is not None:
+                context.log.info(f"warehouse {'published to' if passed else 'left unchanged; this run is kept in'} "
+                                 f"{where}")
+        finally:
+            self._stack.close()
+            self._stack, self._staging = None, None
+
+    @property
+    def active_path(self) -> Path:
+        """Where this run reads and writes: the staged copy during a run, else the warehouse itself."""
+        return self._staging.path if self._staging is not None else Path(self.path)
 
     @contextmanager
     def connection(self, read_only: bool = False):
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        with connect(self.path, read_only=read_only) as con:
+        with connect(self.active_path, read_only=read_only, wait=self.wait) as con:
             yield con
 
     def write(self, schema: str, name: str, frame: pd.DataFrame) -> None:

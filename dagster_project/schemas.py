@@ -87,16 +87,19 @@ def validate(table: Table, cells: pd.DataFrame, geo_codes: set[str]) -> pd.DataF
         "geo_code": {"checks": [*schema.columns["geo_code"].checks, known_geo(geo_codes)]},
         "year": {"checks": [known_year(table.years)]},
     })
+    columns = ["table", "row", "column_label", "value", "check", "field"]
     try:
         schema.validate(cells, lazy=True)
     except pa.errors.SchemaErrors as err:
         fc = err.failure_cases.drop_duplicates(subset=["index", "check"]).reset_index(drop=True)
+
         def address(i, field):
             return cells.at[int(i), field] if pd.notna(i) and int(i) in cells.index else None
         fc["table"] = table.table
         fc["row"] = [address(i, "row_label") for i in fc["index"]]
         fc["column_label"] = [address(i, "column_label") for i in fc["index"]]
-        wide = ~fc["column"].isin(cells.columns)  # dataframe-wide checks: report the printed cell
-        fc.loc[wide, "failure_case"] = [address(i, "printed") for i in fc.loc[wide, "index"]]
-        return fc[["table", "row", "column_label", "column", "check", "failure_case"]]
-    return pd.DataFrame(columns=["table", "row", "column_label", "column", "check", "failure_case"])
+        # the cell as printed; a table-level failure (no row) shows what pandera reports
+        fc["value"] = [address(i, "printed") if pd.notna(i) else case for i, case in zip(fc["index"], fc["failure_case"])]
+        fc["field"] = fc["column"].where(fc["column"].isin(cells.columns), "")
+        return fc.sort_values("index", na_position="first", kind="stable")[columns].reset_index(drop=True)
+    return pd.DataFrame(columns=columns)

@@ -1,6 +1,7 @@
 """One Dagster asset per catalogue entry, each with a blocking pandera schema check.
 
-Built by factory functions that take the entry as an argument (a closure in a loop would
+The check runs inside the asset, on the parsed cells, before anything is written (check before
+publish). Built by factory functions that take the entry as an argument (a closure in a loop would
 capture only the last entry). Adding a table needs a YAML and a CSV, no Python.
 """
 
@@ -12,12 +13,14 @@ import dagster as dg
 import pandas as pd
 
 from .catalogue import Table
-from .cells import table_cells
+from .cells import CELL_COLUMNS, table_cells
 from .reference import Reference
 from .schemas import schema_for, validate
 from .resources import Warehouse
 
 SCHEMA = "src"
+STORED_COLUMNS = [(c, {"row_no": "int", "col_no": "int", "value": "float", "rounding": "float", "year": "int"}
+                   .get(c, "string")) for c in CELL_COLUMNS]
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 
@@ -40,57 +43,69 @@ def _metadata(table: Table) -> dict:
         ),
         "dagster/table_name": f"{SCHEMA}.{table.id}",
         "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(c.label, "text", description=f"{c.stat}, rounding {c.rounding:g}")
-                     for c in table.columns]
-        ),
+            columns=[dg.TableColumn(name, kind) for name, kind in STORED_COLUMNS]),
+        "printed_layout": dg.MetadataValue.table(
+            records=[dg.TableRecord({"column": c.label, "stat": c.stat, "rounding": f"{c.rounding:g}"})
+                     for c in table.columns],
+            schema=dg.TableSchema(columns=[dg.TableColumn(n, "string") for n in ("column", "stat", "rounding")])),
         "dagster/code_references": dg.CodeReferencesMetadataValue(
             code_references=[dg.LocalFileCodeReference(file_path=str(table.path.resolve()), line_number=1)]
         ),
     }
 
 
+FAILURE_COLUMNS = ["table", "row", "column_label", "value", "check"]
+
+
+def failures_table(failures: pd.DataFrame, limit: int = 100) -> dg.TableMetadataValue:
+    """Failing cells as a Dagster table (cell addresses hold '|', which breaks Markdown tables)."""
+    shown = failures.head(limit).astype(object).where(failures.head(limit).notna(), "")
+    return dg.MetadataValue.table(
+        records=[dg.TableRecord({c: str(r[c]) for c in FAILURE_COLUMNS}) for r in shown.to_dict("records")],
+        schema=dg.TableSchema(columns=[dg.TableColumn(c, "string") for c in FAILURE_COLUMNS]))
+
+
 def build_source_asset(table: Table, ref: Reference) -> dg.AssetsDefinition:
+    """Parse, check with pandera, and only then write: a rejected table never replaces the stored one."""
+
     @dg.asset(
         key=asset_key(table),
         group_name="sources",
         description=f"{table.table} ({table.part}): {table.title}",
         metadata=_metadata(table),
         kinds={"duckdb", "csv"},
-        pool="warehouse",
+        check_specs=[dg.AssetCheckSpec(
+            "pandera_schema", asset=asset_key(table), blocking=True,
+            description="pandera, before the table is written: types, markers, non-negative counts, shares in "
+                        "[0, 100], unique cell addresses, known geography and years")],
     )
-    def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
-        cells = table_cells(table, ref) if table.available else pd.DataFrame()
-        if table.available:
-            warehouse.write(SCHEMA, table.id, cells)
-        return dg.MaterializeResult(metadata={
+    def _asset(warehouse: Warehouse):
+        if not table.available:
+            yield dg.MaterializeResult(metadata={"dagster/row_count": 0, "available_in_text": False})
+            yield dg.AssetCheckResult(check_name="pandera_schema", passed=True,
+                                      metadata={"note": "figures not in the report text"})
+            return
+        cells = table_cells(table, ref)
+        failures = validate(table, cells, ref.geo_codes)
+        check_metadata = {"schema": schema_for(table, cells).__name__, "failing_cells": len(failures),
+                          "failures": failures_table(failures)}
+        if len(failures):
+            yield dg.AssetCheckResult(check_name="pandera_schema", passed=False,
+                                      severity=dg.AssetCheckSeverity.ERROR, metadata=check_metadata)
+            first = failures.iloc[0]
+            raise dg.Failure(
+                description=f"{table.id} rejected, not written: {len(failures)} failing cell(s), first "
+                            f"{first['table']} | {first['row']} | {first['column_label']} = {first['value']!r} "
+                            f"({first['check']})",
+                allow_retries=False)
+        warehouse.write(SCHEMA, table.id, cells)
+        yield dg.MaterializeResult(metadata={
             "dagster/row_count": len(cells),
-            "cells_with_figure": int(cells["value"].notna().sum()) if len(cells) else 0,
-            "rows": int(cells["row_label"].nunique()) if len(cells) else 0,
-            "available_in_text": table.available,
+            "cells_with_figure": int(cells["value"].notna().sum()),
+            "rows": int(cells["row_label"].nunique()),
+            "available_in_text": True,
         })
+        yield dg.AssetCheckResult(check_name="pandera_schema", passed=True, severity=dg.AssetCheckSeverity.ERROR,
+                                  metadata=check_metadata)
 
     return _asset
-
-
-def build_schema_check(table: Table, ref: Reference) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=asset_key(table), name="pandera_schema", blocking=True,
-                    description="pandera: types, markers, non-negative counts, shares in [0, 100], "
-                                "unique cell addresses, known geography and years", pool="warehouse")
-    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        if not table.available:
-            return dg.AssetCheckResult(passed=True, metadata={"note": "figures not in the report text"})
-        cells = warehouse.read(f'SELECT * FROM {SCHEMA}."{table.id}" ORDER BY row_no, col_no')
-        cells["year"] = cells["year"].astype("Int64")
-        failures = validate(table, cells, ref.geo_codes)
-        return dg.AssetCheckResult(
-            passed=failures.empty,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={
-                "schema": schema_for(table, cells).__name__,
-                "failing_cells": len(failures),
-                "failures": dg.MetadataValue.md(failures.head(50).to_markdown(index=False)) if len(failures)
-                else "none",
-            },
-        )
-
-    return _check

@@ -10,7 +10,7 @@ from conftest import query
 from dagster_project.cli import main
 from dagster_project.paths import ROOT
 from dagster_project.rules.registry import load_rules
-from dagster_project.yamlfile import SourceError
+from dagster_project.files import SourceError
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..catalogue import Table, trend_breaks_frame
 from ..reference import Reference
-from ..yamlfile import load_yaml
+from ..files import SourceError, cut
 from .kinds import KIND_SQL
 from .localise import TREND_BREAK_WAIVER, localise, swaps
 from .narrative import narrative
@@ -20,7 +20,7 @@ from .registry import Rule, Waiver
 RESULT_COLUMNS = [
     "instance", "rule", "family", "severity", "kind", "table_id", "row_label", "column_label", "printed",
     "lhs", "rhs", "imbalance", "tolerance", "status", "detail", "waiver", "suspect_table", "suspect_row",
-    "suspect_column", "suggestion", "pattern",
+    "suspect_column", "suggestion", "pattern", "cells_digest",
 ]
 
 
@@ -28,16 +28,15 @@ RESULT_COLUMNS = [
 class Outcome:
     results: pd.DataFrame
     cells: pd.DataFrame
-    stale_waivers: list[Waiver]
+    stale_waivers: list[Waiver]  # match no failing instance at all
+    mismatched_waivers: list[tuple[Waiver, str]] = field(default_factory=list)  # the finding changed: why
 
 
-def prepare(con: duckdb.DuckDBPyConnection, tables: list[Table], ref: Reference, checks: Path) -> None:
+def prepare(con: duckdb.DuckDBPyConnection, tables: list[Table], ref: Reference, rounded: pd.DataFrame) -> None:
     """Temp tables the rule templates read: cells (all sources), geo, geo_names, trend_breaks."""
     present = {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'src'").fetchall()}
     union = " UNION ALL BY NAME ".join(f'SELECT * FROM src."{t.id}"' for t in tables if t.id in present)
-    rounded = pd.DataFrame((load_yaml(checks / "rounding.yaml") or {}).get("rounded") or [],
-                           columns=["table", "code", "row", "reason"]).astype(object)
     con.register("rounded_spec", rounded)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE cells AS
@@ -46,10 +45,10 @@ def prepare(con: duckdb.DuckDBPyConnection, tables: list[Table], ref: Reference,
                     SELECT 1 FROM rounded_spec r WHERE r."table" = c.table_id
                       AND (r.code IS NULL OR r.code = c.code) AND (r."row" IS NULL OR r."row" = c.row_label))
                     THEN 0.5 * c.rounding ELSE 0 END AS half
-        FROM ({union}) c""")
+        FROM ({union}) c ORDER BY c.table_id, c.row_no, c.col_no""")
     con.register("geo_frame", ref.geography)
-    con.execute("CREATE OR REPLACE TEMP TABLE geo AS SELECT code, name, level, parent FROM geo_frame")
-    names = pd.DataFrame([{"name": k, "code": v[0]} for k, v in ref.geo_lookup.items()])
+    con.execute("CREATE OR REPLACE TEMP TABLE geo AS SELECT code, name, level, parent FROM geo_frame ORDER BY code")
+    names = pd.DataFrame([{"name": k, "code": v[0]} for k, v in sorted(ref.geo_lookup.items())])
     con.register("geo_names_frame", names)
     con.execute("CREATE OR REPLACE TEMP TABLE geo_names AS SELECT * FROM geo_names_frame")
     con.register("breaks_frame", trend_breaks_frame(tables))
@@ -72,25 +71,131 @@ def _status(frame: pd.DataFrame) -> pd.Series:
     return status
 
 
+def _selectors(rule: Rule) -> list[tuple[tuple, list[str], str, object]]:
+    """(location in the rule, tables, dimension, value) of every selector value a rule names."""
+    params, own = rule.params, list(rule.tables)
+    sides = {"component_sum": [(("total",), own), (("parts",), own)], "weighted_mean": [(("weight",), own)],
+             "cross_table": [(("target", "where"), [params["target"]["table"]]) if "target" in params else None,
+                             (("source", "where"), [params["source"]["table"]]) if "source" in params else None]}
+    out = []
+    for loc, tables in filter(None, sides.get(rule.kind, [])):
+        selector = params
+        for key in loc:
+            selector = selector[key]
+        for dim, values in selector.items():
+            for i, value in enumerate(values if isinstance(values, list) else [values]):
+                out.append(((*loc, dim, i) if isinstance(values, list) else (*loc, dim), tables, dim, value))
+    if rule.kind == "sine_weight":
+        out.append((("sine_row",), own, "row_label", params["sine_row"]))
+        out += [(("totals", label), own, "row_label_prefix", label) for label in params["totals"]]
+    return out
+
+
+def check_selectors(con, rules: list[Rule]) -> None:
+    """Every value a rule selects on must match a cell of its tables: a typo would check nothing."""
+    wanted = [{"n": n, "rule": i, "tables": tables, "dim": dim, "value": str(value)}
+              for i, rule in enumerate(rules) for n, (_, tables, dim, value) in enumerate(_selectors(rule))]
+    if not wanted:
+        return
+    con.register("wanted_selectors", pd.DataFrame(wanted))
+    dims = ["row_label", "column_label", "code", "breakdown", "year", "school_year", "span", "geo_code", "stat"]
+    match = " OR ".join(f"(w.dim = '{d}' AND c.{d}::VARCHAR = w.value)" for d in dims)
+    missing = con.execute(f"""
+        SELECT w.rule, w.n FROM wanted_selectors w
+        WHERE NOT EXISTS (SELECT 1 FROM cells c WHERE (len(w.tables) = 0 OR list_contains(w.tables, c.table_id))
+                          AND ({match} OR (w.dim = 'row_label_prefix' AND starts_with(c.row_label, w.value))))
+        ORDER BY w.rule, w.n""").fetchall()
+    if missing:
+        rule = rules[missing[0][0]]
+        loc, tables, dim, value = _selectors(rule)[missing[0][1]]
+        raise SourceError(*rule.where(*loc), f"rule {rule.id}: {dim.replace('_prefix', '')} {cut(value)} matches no "
+                                             f"cell of {', '.join(tables) or 'any table'}; check the spelling "
+                                             "against the table as printed")
+
+
+def check_instances(res: pd.DataFrame, rules: list[Rule]) -> None:
+    """A rule that yields no instance in a table it lists checks nothing there: an error unless it says
+    ``allow_empty: true``."""
+    found = set(zip(res["rule"], res["table_id"]))
+    any_found = set(res["rule"])
+    for rule in rules:
+        if rule.allow_empty:
+            continue
+        if rule.kind in ("narrative", "cross_table") or not rule.tables:
+            if rule.id not in any_found:
+                raise SourceError(rule.path, rule.line, f"rule {rule.id} matches no cell, so it checks nothing; "
+                                                        "fix its scope or say 'allow_empty: true'")
+            continue
+        for i, table in enumerate(rule.tables):
+            if (rule.id, table) not in found:
+                raise SourceError(*rule.where("tables", i), f"rule {rule.id} yields no instance in {table}, so it "
+                                                            "checks nothing there; fix its scope or parameters, or "
+                                                            "say 'allow_empty: true'")
+
+
+def _digests(con, cells: pd.DataFrame) -> pd.Series:
+    """instance -> digest of the printed value of every cell it involves (what a waiver accepted)."""
+    con.register("instance_cells", cells[["instance", "table_id", "row_label", "column_label"]])
+    frame = con.execute("""
+        SELECT i.instance, left(md5(string_agg(i.table_id || '|' || i.row_label || '|' || i.column_label || '='
+                                              || coalesce(c.printed, '?'), chr(10)
+                                    ORDER BY i.table_id, i.row_label, i.column_label)), 12) AS digest
+        FROM instance_cells i LEFT JOIN cells c USING (table_id, row_label, column_label)
+        GROUP BY i.instance""").df()
+    return frame.set_index("instance")["digest"]
+
+
+def _mismatch(w: Waiver, row) -> str | None:
+    """Why a waiver no longer describes its finding, or None when it still does."""
+    if not w.pinned:
+        return "it is not pinned (run `ladder waivers pin` to record what it accepts)"
+    why = []
+    if row.printed != w.printed:
+        why.append(f"printed {row.printed!r} (pinned {w.printed!r})")
+    if abs(float(row.rhs) - w.expected) > 1e-6:
+        why.append(f"expected {float(row.rhs):.6g} (pinned {w.expected:.6g})")
+    if abs(float(row.imbalance) - w.imbalance) > 1e-6:
+        why.append(f"imbalance {float(row.imbalance):.6g} (pinned {w.imbalance:.6g})")
+    if row.cells_digest != w.cells:
+        why.append("a cell it involves changed")
+    return "; ".join(why) or None
+
+
 def run_rules(con, rules: list[Rule], waivers: list[Waiver]) -> Outcome:
+    check_selectors(con, rules)
     frames = [evaluate_rule(con, rule) for rule in rules]
     frames = [f for f in frames if len(f)]
     res = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RESULT_COLUMNS + ["parts"])
+    check_instances(res, rules)
     res["instance"] = res["rule"] + ": " + res["table_id"] + " | " + res["row_label"] + " | " + res["column_label"]
     res["imbalance"] = res["lhs"] - res["rhs"]
     res["status"] = _status(res)
     res.loc[res["silenced"].astype(bool) & (res["status"] == "fail"), "status"] = "waived"
     res["waiver"] = None
     res.loc[res["status"] == "waived", "waiver"] = TREND_BREAK_WAIVER
-    by_instance = {w.instance: w for w in waivers}
-    hit = res["instance"].isin(by_instance) & (res["status"] == "fail")
-    res.loc[hit, "status"] = "waived"
-    res.loc[hit, "waiver"] = [f"{by_instance[i].reason} ({by_instance[i].date})" for i in res.loc[hit, "instance"]]
-    stale = [w for w in waivers if w.instance not in set(res.loc[hit, "instance"])]
     cells = _cells(res)
+    digests = _digests(con, cells)
+    res["cells_digest"] = res["instance"].map(digests)
+    failing = res.index[res["status"] == "fail"]
+    by_instance = dict(zip(res.loc[failing, "instance"], failing))
+    stale, mismatched = [], []
+    for w in waivers:
+        idx = by_instance.get(w.instance)
+        if idx is None:
+            stale.append(w)
+            continue
+        why = _mismatch(w, res.loc[idx])
+        if why:
+            mismatched.append((w, why))
+            res.loc[idx, "detail"] = f"{res.loc[idx, 'detail']} [waiver checks/waivers.yaml:{w.line} no longer " \
+                                     f"matches: {why}]"
+        else:
+            res.loc[idx, ["status", "waiver"]] = ["waived", f"{w.reason} ({w.date})"]
     values = con.execute("SELECT table_id, row_label, column_label, value, stat FROM cells").df()
     res = swaps(localise(res, cells, values), values)
-    return Outcome(results=res[RESULT_COLUMNS].reset_index(drop=True), cells=cells, stale_waivers=stale)
+    res = res.sort_values(["family", "rule", "instance"], kind="stable")
+    return Outcome(results=res[RESULT_COLUMNS].reset_index(drop=True), cells=cells, stale_waivers=stale,
+                   mismatched_waivers=mismatched)
 
 
 def _cells(res: pd.DataFrame) -> pd.DataFrame:

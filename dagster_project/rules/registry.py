@@ -2,7 +2,8 @@
 
 A rule file holds a list of rules. Each rule has an id, a description, a family (a–h of the
 rules issue, by name), a kind (which set-based SQL template evaluates it), a severity, a scope
-and kind-specific parameters. ``checks/waivers.yaml`` lists accepted findings, one per instance.
+and kind-specific parameters, declared per kind in ``models``. ``checks/waivers.yaml`` lists accepted
+findings, one per instance, each pinned to the figures it accepted.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..yamlfile import LineDict, SourceError, load_yaml
+from ..files import LineDict, SourceError, check, cut, line_at, load_yaml
+from ..models import RULE, RuleFile, WaiverFile
 
 FAMILIES = {
     "geography": "a. gemeenten → arrondissement → regio → provincie → Vlaams Gewest",
@@ -23,9 +25,7 @@ FAMILIES = {
     "narrative": "g. figures quoted in the report's text",
     "series": "h. time-series plausibility",
 }
-KINDS = {"geo_sum", "component_sum", "code_formula", "sine_weight", "share", "evolution",
-         "cross_table", "narrative", "series", "weighted_mean"}
-SEVERITIES = {"error", "warn"}
+SEVERITIES = ("error", "warn")
 
 
 @dataclass(frozen=True)
@@ -39,51 +39,88 @@ class Rule:
     params: dict = field(default_factory=dict)
     path: Path | None = None
     line: int | None = None
+    allow_empty: bool = False
+    source: LineDict | None = field(default=None, compare=False, hash=False, repr=False)
+
+    def where(self, *loc) -> tuple[Path | None, int | None]:
+        """(file, line) of a key of this rule, for a SourceError about what the rule names."""
+        return self.path, line_at(self.source, loc) if self.source is not None else self.line
 
 
 @dataclass(frozen=True)
 class Waiver:
+    """An accepted finding, pinned to what was accepted: the printed figure, the expected value, the
+    imbalance and a digest of every cell involved. Any change makes it no longer apply."""
+
     instance: str
     reason: str
     date: dt.date
     line: int
+    printed: str | None = None
+    expected: float | None = None
+    imbalance: float | None = None
+    cells: str | None = None
+
+    @property
+    def pinned(self) -> bool:
+        return None not in (self.printed, self.expected, self.imbalance, self.cells)
 
 
-def _rule(entry: LineDict, path: Path, defaults: dict) -> Rule:
-    merged = {**defaults, **entry}
-    for key in ("id", "description", "kind"):
-        if key not in merged:
-            raise SourceError(path, entry.line, f"rule without '{key}'")
-    if merged["kind"] not in KINDS:
-        raise SourceError(path, entry.line_of("kind"), f"unknown rule kind {merged['kind']!r}; known: {sorted(KINDS)}")
-    family = merged.get("family")
-    if family not in FAMILIES:
-        raise SourceError(path, entry.line_of("family"), f"rule {merged['id']}: family must be one of {sorted(FAMILIES)}")
-    severity = merged.get("severity", "error")
-    if severity not in SEVERITIES:
-        raise SourceError(path, entry.line_of("severity"), f"rule {merged['id']}: severity must be error or warn")
-    tables = merged.get("tables") or []
-    tables = [tables] if isinstance(tables, str) else tables
-    params = {k: v for k, v in merged.items()
-              if k not in ("id", "description", "family", "kind", "severity", "tables")}
-    return Rule(id=str(merged["id"]), description=str(merged["description"]), family=family,
-                kind=merged["kind"], severity=severity, tables=tuple(tables), params=params,
-                path=path, line=entry.line)
+def _rule(entry: LineDict, path: Path, defaults: LineDict, table_ids: set[str] | None) -> Rule:
+    merged = LineDict({**defaults, **entry})
+    merged.line, merged.lines = entry.line, {**{k: defaults.line_of(k) for k in defaults}, **entry.lines}
+    model = check(RULE, merged, path)
+    for table, where in _named_tables(model):
+        if table_ids is not None and table not in table_ids:
+            raise SourceError(path, line_at(merged, where),
+                              f"rule {model.id}: table {table!r} is not in the catalogue (sources/catalogue/)")
+    params = model.model_dump(exclude={"id", "description", "family", "kind", "severity", "tables", "allow_empty"},
+                              exclude_defaults=False)
+    return Rule(id=model.id, description=model.description, family=model.family, kind=model.kind,
+                severity=model.severity, tables=tuple(model.tables), params=params, path=path, line=entry.line,
+                allow_empty=model.allow_empty, source=merged)
 
 
-def load_rules(checks: Path) -> list[Rule]:
-    """Every rule under ``checks/rules``; a file may set shared keys under ``defaults``."""
+def _named_tables(model) -> list[tuple[str, tuple]]:
+    """Every table a rule names, with where in the rule it is named (a pydantic-style location)."""
+    out = [(t, ("tables", i)) for i, t in enumerate(model.tables)]
+    if model.kind == "cross_table":
+        out += [(model.target.table, ("target", "table")), (model.source.table, ("source", "table"))]
+    if model.kind == "narrative":
+        for i, claim in enumerate(model.claims):
+            refs = {"x": claim.cell} if claim.cell else (claim.cells or {})
+            for name, ref in refs.items():
+                out.append((ref.table, ("claims", i, "cell") if claim.cell else ("claims", i, "cells", name)))
+    return out
+
+
+def load_rules(checks: Path, table_ids: set[str] | None = None) -> list[Rule]:
+    """Every rule under ``checks/rules``; a file may set shared keys under ``defaults``.
+
+    ``table_ids`` (the catalogue) makes a rule naming an unknown table an error."""
     rules: list[Rule] = []
-    for path in sorted((checks / "rules").glob("*.yaml")):
+    paths = sorted((checks / "rules").glob("*.yaml"))
+    if not paths:
+        raise SourceError(checks / "rules", None, "no rule files (*.yaml) found")
+    seen: dict[str, tuple[Path, int]] = {}
+    for path in paths:
         doc = load_yaml(path)
-        if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
+        if not isinstance(doc, LineDict):
             raise SourceError(path, 1, "a rule file is a mapping with a 'rules' list (and optional 'defaults')")
-        defaults = dict(doc.get("defaults") or {})
-        rules.extend(_rule(entry, path, defaults) for entry in doc["rules"])
-    ids = [r.id for r in rules]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise SourceError(checks / "rules", None, f"duplicate rule ids {dupes}")
+        check(RuleFile, doc, path)
+        defaults = doc.get("defaults") or LineDict()
+        if not hasattr(defaults, "line"):
+            defaults.line, defaults.lines = 1, {}
+        for i, entry in enumerate(doc["rules"]):
+            if not isinstance(entry, LineDict):
+                raise SourceError(path, doc["rules"].line_of(i), f"rule {i + 1} must be a mapping, got {cut(entry)}")
+            rule = _rule(entry, path, defaults, table_ids)
+            if rule.id in seen:
+                first = seen[rule.id]
+                raise SourceError(path, entry.line_of("id"),
+                                  f"duplicate rule id {rule.id!r} (first at {first[0].name}:{first[1]})")
+            seen[rule.id] = (path, entry.line_of("id"))
+            rules.append(rule)
     return rules
 
 
@@ -91,18 +128,16 @@ def load_waivers(checks: Path) -> list[Waiver]:
     path = checks / "waivers.yaml"
     if not path.exists():
         return []
-    doc = load_yaml(path) or {}
-    out = []
-    for entry in doc.get("waivers") or []:
-        for key in ("instance", "reason", "date"):
-            if not entry.get(key):
-                raise SourceError(path, entry.line, f"waiver without '{key}'")
-        date = entry["date"]
-        if not isinstance(date, dt.date):
-            raise SourceError(path, entry.line_of("date"), f"waiver date must be YYYY-MM-DD, got {date!r}")
-        out.append(Waiver(instance=str(entry["instance"]), reason=str(entry["reason"]), date=date, line=entry.line))
-    instances = [w.instance for w in out]
-    dupes = sorted({i for i in instances if instances.count(i) > 1})
-    if dupes:
-        raise SourceError(path, None, f"instances waived twice: {dupes}")
+    doc = load_yaml(path)
+    if doc is None:
+        return []
+    entries = check(WaiverFile, doc, path).waivers
+    out, seen = [], {}
+    for i, w in enumerate(entries):
+        line = doc["waivers"].line_of(i)
+        if w.instance in seen:
+            raise SourceError(path, line, f"instance waived twice (first on line {seen[w.instance]}): {cut(w.instance)}")
+        seen[w.instance] = line
+        out.append(Waiver(instance=w.instance, reason=w.reason, date=w.date, line=line, printed=w.printed,
+                          expected=w.expected, imbalance=w.imbalance, cells=w.cells))
     return out

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from ..catalogue import load_catalogue
-from ..reference import Reference
+from ..project import Project
 from ..warehouse import replace_table
 from .engine import Outcome, prepare, run_rules
-from .registry import load_rules, load_waivers
 
 SCHEMA = "checks"
 
 
-def validate(con, sources: Path, checks: Path) -> Outcome:
+def validate(con, project: Project) -> Outcome:
     """Run the rules on an open connection and write checks.results / checks.result_cells."""
-    prepare(con, load_catalogue(sources), Reference(sources), checks)
-    outcome = run_rules(con, load_rules(checks), load_waivers(checks))
+    prepare(con, project.tables, project.ref, project.rounded)
+    outcome = run_rules(con, project.rules, project.waivers)
     replace_table(con, SCHEMA, "results", outcome.results)
     replace_table(con, SCHEMA, "result_cells", outcome.cells)
     return outcome
@@ -58,6 +54,12 @@ def findings(outcome: Outcome) -> list[dict]:
                     "instance": w.instance, "table": None, "row": None, "column": None, "printed": None,
                     "expected": None, "imbalance": None, "tolerance": None,
                     "detail": f"waiver (checks/waivers.yaml:{w.line}) matches no failing instance",
+                    "waiver": w.reason, "suspect": None, "suggestion": None, "pattern": None})
+    for w, why in outcome.mismatched_waivers:
+        out.append({"rule": w.instance.split(":")[0], "family": None, "severity": "error",
+                    "status": "waiver_mismatch", "instance": w.instance, "table": None, "row": None, "column": None,
+                    "printed": w.printed, "expected": w.expected, "imbalance": w.imbalance, "tolerance": None,
+                    "detail": f"waiver (checks/waivers.yaml:{w.line}) no longer matches its finding: {why}",
                     "waiver": w.reason, "suspect": None, "suggestion": None, "pattern": None})
     return out
 
