@@ -216,7 +216,7 @@ leaf_raw AS (
 leaf_formula AS (
     SELECT row_label, column_label,
            ltrim(string_agg(CASE WHEN coef < 0 THEN ' − ' ELSE ' + ' END || term, ''
-                            ORDER BY coef DESC, input_table), ' +') AS formula
+                            ORDER BY coef DESC, input_table, term), ' +') AS formula
     FROM leaf_raw GROUP BY row_label, column_label),
 leaf_edges AS (
     SELECT r.row_label, r.column_label, 'sum' AS op, r.input_table, r.input_row, r.input_column,
@@ -225,7 +225,8 @@ leaf_edges AS (
 -- leaf count cells no appendix cell covers: unsourced lines take the published figure; other lines
 -- are published blank for these years and point at that blank cell
 coverage AS (
-    SELECT s.key, string_agg(DISTINCT 'Tabel ' || CAST(substr(s.src_table, 2) AS INTEGER), ', ')
+    SELECT s.key, string_agg(DISTINCT 'Tabel ' || CAST(substr(s.src_table, 2) AS INTEGER), ', '
+                      ORDER BY 'Tabel ' || CAST(substr(s.src_table, 2) AS INTEGER))
                || ' (' || min(s.y_from) || '-' || max(s.y_to) || ')' AS note
     FROM leaf_sources s GROUP BY s.key),
 published_edges AS (
@@ -249,7 +250,7 @@ subtotal_formula AS (
     SELECT s.total,
            string_agg(CASE WHEN s.weight = 1 THEN '' ELSE CAST(s.weight AS VARCHAR) || ' × ' END
                       || CASE s.part WHEN 'm + n' THEN '(m + n from Tabel 17)' ELSE s.part END, ' + '
-                      ORDER BY CASE WHEN s.total = 'total' THEN -p.ord ELSE coalesce(p.ord, 19.5) END) AS formula
+                      ORDER BY CASE WHEN s.total = 'total' THEN -p.ord ELSE coalesce(p.ord, 19.5) END, s.part) AS formula
     FROM structure s LEFT JOIN lines p ON p.key = s.part GROUP BY s.total),
 subtotal_edges AS (
     SELECT t.row_label, k.column_label, 'sum' AS op,

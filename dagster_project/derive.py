@@ -82,7 +82,8 @@ def edges(con: duckdb.DuckDBPyConnection, spec: DerivedSpec) -> pd.DataFrame:
     bad = sorted(set(frame["op"]) - OPS)
     if bad:
         raise SourceError(spec.path, None, f"unknown op(s) {bad}; allowed {sorted(OPS)}")
-    frame = frame[EDGE_COLUMNS].copy()
+    # a query's row order is not fixed (DuckDB runs in parallel): store edges in one order
+    frame = frame[EDGE_COLUMNS].sort_values(EDGE_COLUMNS, kind="stable", na_position="first").reset_index(drop=True)
     frame.insert(0, "derived_table", spec.name)
     return frame
 
@@ -167,7 +168,8 @@ def comparability(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
             FROM walk w JOIN d_edges e ON e.derived_table = w.tbl AND e.row_label = w.row_label
                  AND e.column_label = w.column_label)
         SELECT w.root_row AS row_label, w.root_col AS column_label,
-               string_agg(DISTINCT b.table_id || ' ' || b.year || ' ' || b.kind || ': ' || b.series, '; ') AS breaks
+               string_agg(DISTINCT b.table_id || ' ' || b.year || ' ' || b.kind || ': ' || b.series, '; '
+                          ORDER BY b.table_id || ' ' || b.year || ' ' || b.kind || ': ' || b.series) AS breaks
         FROM walk w
         JOIN cells c ON c.table_id = w.tbl AND c.row_label = w.row_label AND c.column_label = w.column_label
         JOIN trend_breaks b ON b.table_id = w.tbl AND b.year > w.y1 AND b.year <= w.y2

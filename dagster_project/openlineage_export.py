@@ -20,7 +20,7 @@ def facets(con) -> dict[str, dict]:
         SELECT e.derived_table, e.column_label,
                CASE WHEN e.input_table IN (SELECT name FROM derived.registry) THEN 'derived.' ELSE 'src.' END
                  || e.input_table AS input_dataset,
-               e.input_column, string_agg(DISTINCT e.op, ', ') AS ops
+               e.input_column, string_agg(DISTINCT e.op, ', ' ORDER BY e.op) AS ops
         FROM derived.edges e WHERE e.input_table <> 'external'
         GROUP BY ALL ORDER BY ALL""").fetchall()
     grouped: dict[str, dict[str, list[cl.InputField]]] = {}

@@ -44,7 +44,7 @@ class Warehouse(dg.ConfigurableResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         target = Path(self.path)
         stack = ExitStack()
-        stack.enter_context(writer_lock(target, "dagster run", self.wait, run_id=context.run_id,
+        stack.enter_context(writer_lock(target, "dagster run", self.wait, run_id=context.run.run_id,
                                         announce=context.log.info if context.log else print))
         try:
             self._staging = begin(target)
@@ -57,7 +57,7 @@ class Warehouse(dg.ConfigurableResource):
         if self._stack is None:
             return
         try:
-            passed = context.instance is not None and run_passed(context.instance, context.run_id)
+            passed = context.instance is not None and run_passed(context.instance, context.run.run_id)
             where = finish(self._staging, publish=passed)
             if context.log and where is not None:
                 context.log.info(f"warehouse {'published to' if passed else 'left unchanged; this run is kept in'} "

@@ -193,7 +193,9 @@ def run_rules(con, rules: list[Rule], waivers: list[Waiver]) -> Outcome:
             res.loc[idx, ["status", "waiver"]] = ["waived", f"{w.reason} ({w.date})"]
     values = con.execute("SELECT table_id, row_label, column_label, value, stat FROM cells").df()
     res = swaps(localise(res, cells, values), values)
+    # templates return rows in no fixed order (DuckDB runs in parallel): store one order
     res = res.sort_values(["family", "rule", "instance"], kind="stable")
+    cells = cells.sort_values(["instance", "role", "table_id", "row_label", "column_label", "coef"], kind="stable")
     return Outcome(results=res[RESULT_COLUMNS].reset_index(drop=True), cells=cells, stale_waivers=stale,
                    mismatched_waivers=mismatched)
 

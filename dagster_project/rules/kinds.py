@@ -371,7 +371,7 @@ def weighted_mean(con, rule: Rule) -> pd.DataFrame:
                    any_value(rounding) AS rounding, sum(pv * n) / nullif(sum(n) FILTER (WHERE pv IS NOT NULL), 0) AS rhs,
                    sum(n) AS total, bool_or(pv IS NULL) AS blocked, count(DISTINCT child) AS present, any_value(kids) AS kids,
                    list(struct_pack(t := table_id, r := child, c := child_col, coef := n) ORDER BY child) AS parts,
-                   list(struct_pack(pv := pv, pr := pr, n := n, nh := nh)) AS terms
+                   list(struct_pack(pv := pv, pr := pr, n := n, nh := nh) ORDER BY child) AS terms
             FROM pairs GROUP BY table_id, row_label, column_label, level)
         SELECT table_id, row_label, column_label, printed, lhs, rhs,
                0.5 * rounding
