@@ -11,6 +11,8 @@ import pandas as pd
 
 from .catalogue import PERCENT_STATS, Table
 from .reference import Reference
+from .rules.formulas import FormulaError, check_formulas
+from .rules.formulas import Row as FormulaRow
 from .files import SourceError, cut, read_csv
 
 # Thousands are separated by a space (appendix) or a dot (body Tabel 1); decimals by a comma.
@@ -104,6 +106,12 @@ def table_cells(table: Table, ref: Reference) -> pd.DataFrame:
                 or (None if geo or row_stat else label),
                 "geo_axis": "row" if geo else ("column" if col.geo else None),
             })
+    if fixed == ["row", "code"]:
+        try:
+            check_formulas([FormulaRow(label, code, line - 1) for label, code, line in
+                            ((r[0], r[1], seen[r[0]]) for r in body if r)])
+        except FormulaError as exc:
+            raise SourceError(path, seen.get(exc.row), f"row {cut(exc.row)}: {exc}") from None
     frame = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
     return frame.astype({"year": "Int64", "row_no": "int64", "col_no": "int64", "value": "float64",
                          "rounding": "float64"})

@@ -9,6 +9,7 @@ models (``check``); their errors are turned into one ``file:line: what is wrong`
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from pathlib import Path
 from typing import Any, TypeVar
@@ -161,7 +162,8 @@ def _describe(err: dict) -> str:
     where, parent = ".".join(map(str, loc)), ".".join(map(str, loc[:-1]))
     kind, value = err["type"], err.get("input")
     if kind == "extra_forbidden":
-        return f"unknown key {cut(loc[-1])}" + (f" in {parent}" if parent else "") + "; see the file's schema"
+        hint = err["msg"] if err["msg"].startswith("did you mean") else "see the file's schema"
+        return f"unknown key {cut(loc[-1])}" + (f" in {parent}" if parent else "") + f"; {hint}"
     if kind == "missing":
         return f"missing required key {cut(loc[-1])}" + (f" in {parent}" if parent else "")
     if kind.startswith("union_tag"):
@@ -178,8 +180,15 @@ def check(schema: type[M] | TypeAdapter, doc: Any, path: Path) -> Any:
         return schema.model_validate(doc)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
+        # a typo shows as an unknown key plus a missing one: name the typo, suggest the key
+        errors.sort(key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
         loc = tuple(first["loc"])
+        if first["type"] == "extra_forbidden":
+            missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"][:-1] == loc[:-1]]
+            close = difflib.get_close_matches(str(loc[-1]), missing, n=1)
+            if close:
+                first = {**first, "msg": f"did you mean {close[0]!r}?"}
         if first["type"].startswith("union_tag"):
             loc += ("kind",)
         more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""

@@ -9,6 +9,7 @@ lock with its process, and its leftover copy is removed by the next writer.
 
 from __future__ import annotations
 
+import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -44,8 +45,13 @@ class Warehouse(dg.ConfigurableResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         target = Path(self.path)
         stack = ExitStack()
+        def announce(message: str) -> None:  # on the console of `ladder run` and in the run's log
+            print(message, file=sys.stderr, flush=True)
+            if context.log:
+                context.log.info(message)
+
         stack.enter_context(writer_lock(target, "dagster run", self.wait, run_id=context.run.run_id,
-                                        announce=context.log.info if context.log else print))
+                                        announce=announce))
         try:
             self._staging = begin(target)
         except BaseException:

@@ -13,6 +13,7 @@ import pytest
 from dagster_project.catalogue import load_catalogue
 from dagster_project.definitions import build_defs
 from dagster_project.paths import ROOT
+from dagster_project.warehouse import fingerprint
 
 SOURCES = ROOT / "sources"
 
@@ -52,6 +53,23 @@ def sources_copy(tmp_path):
     dest = tmp_path / "sources"
     shutil.copytree(SOURCES, dest)
     return dest
+
+
+@pytest.fixture
+def warehouse_copy(built_warehouse, tmp_path):
+    """A private copy of the built warehouse, to run commands against."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse[0], path)
+    return path
+
+
+def fingerprint_of(warehouse: Path) -> dict[str, str]:
+    """Content fingerprint of every table of a warehouse file (see warehouse.fingerprint)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return fingerprint(con)
+    finally:
+        con.close()
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:

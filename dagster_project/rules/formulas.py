@@ -71,6 +71,40 @@ def edges(rows: list[Row]) -> list[dict]:
     return out
 
 
+class FormulaError(ValueError):
+    """A printed formula that cannot be read or that refers to itself; ``row`` is the row at fault."""
+
+    def __init__(self, row: str, message: str):
+        self.row = row
+        super().__init__(message)
+
+
+def check_formulas(rows: list[Row]) -> None:
+    """Every formula parses, names known codes, and no row reaches itself through its parts."""
+    try:
+        graph: dict[str, list[str]] = {}
+        for e in edges(rows):
+            graph.setdefault(e["total_row"], []).append(e["part_row"])
+    except ValueError as exc:
+        row = next((r.label for r in rows if r.code and repr(r.code) in str(exc)), rows[0].label)
+        raise FormulaError(row, str(exc)) from None
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(label: str, path: list[str]) -> None:
+        if state.get(label) == 2:
+            return
+        if state.get(label) == 1:
+            cycle = path[path.index(label):] + [label]
+            raise FormulaError(label, "circular formula: " + " -> ".join(cycle))
+        state[label] = 1
+        for part in graph.get(label, []):
+            visit(part, path + [label])
+        state[label] = 2
+
+    for label in graph:
+        visit(label, [])
+
+
 def leaf_weights(rows: list[Row], total_label: str) -> dict[str, float]:
     """Transitive weight of every leaf row in ``total_label`` (e.g. SINE's 0.4 in the grand total)."""
     graph: dict[str, list[tuple[str, float]]] = {}

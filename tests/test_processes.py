@@ -1,0 +1,106 @@
+"""Real `ladder` processes against one warehouse: a killed run, two runs at once, a reader during a run.
+
+Each test starts the installed `ladder` command in subprocesses with a fresh DAGSTER_HOME, so the
+Dagster instance, the writer lock and the staging copy are exercised as a user would meet them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.instance.ref import InstanceRef
+
+from conftest import fingerprint_of
+
+LADDER = str(Path(sys.executable).parent / "ladder")
+TIMEOUT = 300
+
+
+@pytest.fixture
+def env(tmp_path):
+    home = tmp_path / "dagster_home"  # fresh: the first ladder command initialises it
+    return {**os.environ, "DAGSTER_HOME": str(home)}
+
+
+def start(env, *args) -> subprocess.Popen:
+    return subprocess.Popen([LADDER, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def wait_for_line(proc: subprocess.Popen, needle: str) -> list[str]:
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if needle in line:
+            return lines
+    raise AssertionError(f"process ended before printing {needle!r}:\n{''.join(lines)}")
+
+
+def finish(proc: subprocess.Popen) -> tuple[int, str]:
+    output, _ = proc.communicate(timeout=TIMEOUT)
+    return proc.returncode, output
+
+
+def leftovers(warehouse: Path) -> list[str]:
+    return sorted(p.name for p in warehouse.parent.iterdir() if ".staging-" in p.name or ".failed." in p.name)
+
+
+def test_a_killed_run_changes_nothing_and_blocks_nothing(warehouse_copy, env):
+    before = fingerprint_of(warehouse_copy)
+    proc = start(env, "run", "--warehouse", str(warehouse_copy))
+    wait_for_line(proc, "sources__B10")
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert fingerprint_of(warehouse_copy) == before
+
+    code, output = finish(start(env, "run", "--warehouse", str(warehouse_copy), "--wait", "30"))
+    assert code == 0, output
+    assert "published" in output
+    assert fingerprint_of(warehouse_copy) == before  # same inputs, same content
+    assert leftovers(warehouse_copy) == []
+
+
+def test_two_runs_at_once_on_a_fresh_instance(warehouse_copy, env):
+    first = start(env, "run", "--warehouse", str(warehouse_copy))
+    second = start(env, "run", "--warehouse", str(warehouse_copy), "--wait", str(TIMEOUT))
+    (code1, out1), (code2, out2) = finish(first), finish(second)
+    assert (code1, code2) == (0, 0), out1 + out2
+    assert "waiting up to" in out1 + out2  # one waited for the other's writer lock
+    instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(env["DAGSTER_HOME"]))
+    runs = instance.get_runs()
+    assert len(runs) == 2 and {r.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}
+    instance.dispose()
+
+
+def test_a_reader_during_a_run_neither_fails_nor_blocks_it(warehouse_copy, env):
+    before = fingerprint_of(warehouse_copy)
+    run = start(env, "run", "--warehouse", str(warehouse_copy))
+    wait_for_line(run, "sources__B05")
+    code, output = finish(start(env, "trace", "Tabel 6", "WEST-VLAANDEREN", "2019", "--warehouse",
+                                str(warehouse_copy), "--wait", "5"))
+    assert code == 0, output
+    assert "34 480" in output
+    code, output = finish(run)
+    assert code == 0, output
+    assert fingerprint_of(warehouse_copy) == before
+
+
+def test_a_failed_run_leaves_the_warehouse_and_names_the_cell(warehouse_copy, sources_copy, env):
+    path = sources_copy / "data" / "B11.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Arr. Ieper,216,", "Arr. Ieper,-216,"), encoding="utf-8")
+    before = fingerprint_of(warehouse_copy)
+    code, output = finish(start({**env, "LADDER_SOURCES": str(sources_copy)}, "run", "--warehouse",
+                                str(warehouse_copy)))
+    assert code == 1, output
+    assert "FAILED check sources/B11:pandera_schema" in output
+    assert "Tabel 11 | Arr. Ieper | 2014 = '-216': a count is negative" in output
+    assert "left unchanged" in output
+    assert fingerprint_of(warehouse_copy) == before
+    shutil.rmtree(sources_copy)
