@@ -27,11 +27,11 @@ run: install  ## materialise every asset and check into $(LADDER_WAREHOUSE), the
 test: install  ## run the test suite
 	$(BIN)/pytest
 
-ui: install  ## Dagster UI on the same warehouse and instance
-	$(BIN)/dagster dev -m dagster_project.definitions
+ui: install  ## Dagster UI on the same warehouse and instance (checks every declarative file first)
+	$(BIN)/ladder ui
 
 extract: install  ## re-transcribe sources/data from the report text
 	$(BIN)/ladder extract $(LADDER_REPORT)
 
 clean:
-	rm -rf $(DAGSTER_HOME) warehouse.duckdb warehouse.duckdb.wal
+	rm -rf $(DAGSTER_HOME) warehouse.duckdb warehouse.duckdb.* .warehouse.duckdb.staging-* warehouse.failed.duckdb*
