@@ -91,7 +91,7 @@ def sources(as_json: bool, warehouse: Path | None, wait: float) -> None:
     """List every source table: id, title, Bron, years and printed-cell count (from the warehouse)."""
     from .project import load_project
 
-    tables = load_project(data=False).tables
+    tables = load_project().tables
     counts = _warehouse_counts(warehouse or default_path(), wait)
     rows = []
     for t in tables:
@@ -217,15 +217,17 @@ def run(warehouse: Path | None, wait: float) -> None:
         out(f"  {word} check {'/'.join(c.asset_key.path)}:{c.check_name} ({c.severity.value})")
         for line in _failed_cells(c) if c.severity == dg.AssetCheckSeverity.ERROR else []:
             out(line)
-    file_errors = []
+    file_errors: list[str] = []  # a malformed file or an unusable warehouse met inside the run: exit 2
     for e in result.all_events:
-        if e.event_type_value in ("STEP_FAILURE", "RUN_FAILURE") and e.event_specific_data \
-                and getattr(e.event_specific_data, "error", None):
-            error = _root_error(e)
-            if error.cls_name in ("SourceError", "WarehouseError", "WarehouseBusy"):
-                file_errors.append(re.sub(r"^[\w.]+: ", "", error.message.strip().splitlines()[0]))
-            elif e.event_type_value == "STEP_FAILURE" and error.cls_name != "DagsterAssetCheckFailedError":
-                out(f"  FAILED step {e.step_key}: {error.message.strip().splitlines()[0]}")
+        if getattr(e.event_specific_data, "error", None) is None:
+            continue
+        error = _root_error(e)
+        message = error.message.strip().splitlines()[0]
+        if error.cls_name in ("SourceError", "WarehouseError", "WarehouseBusy"):
+            message = re.sub(r"^[\w.]+: ", "", message)
+            file_errors += [] if message in file_errors else [message]
+        elif e.event_type_value == "STEP_FAILURE" and error.cls_name != "DagsterAssetCheckFailedError":
+            out(f"  FAILED step {e.step_key}: {message}")
     errors = [c for c in failed_checks if c.severity == dg.AssetCheckSeverity.ERROR]
     passed = result.success and not errors and not file_errors
     if passed:
@@ -367,7 +369,7 @@ def trace(table: str, row: str, column: str, as_json: bool, warehouse: Path | No
     from .project import load_project
     from .trace import TraceError, Tracer, render
 
-    load_project(data=False)
+    load_project()
     path = warehouse or default_path()
     try:
         with connect(path, read_only=True, wait=wait) as con:
@@ -399,7 +401,7 @@ def lineage(warehouse: Path | None, wait: float) -> None:
     from .openlineage_export import facets
     from .project import load_project
 
-    load_project(data=False)
+    load_project()
     path = warehouse or default_path()
     with connect(path, read_only=True, wait=wait) as con:
         require_tables(con, path, "derived.edges", "derived.registry")

@@ -20,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 MAX_FILE_BYTES = 5_000_000
 MAX_VALUE_CHARS = 5_000
 MAX_FIELD = 500
+MAX_ALIASES = 200
 SHOWN_CHARS = 60
 
 M = TypeVar("M", bound=BaseModel)
@@ -66,12 +67,19 @@ class _Duplicate(Exception):
         self.key, self.line, self.first = key, line, first
 
 
+class _NotText(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
 class _LineLoader(yaml.CSafeLoader):
     def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML hook
         lines: dict[str, int] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise _NotText(line)
             if key in lines:
                 raise _Duplicate(str(key), line, lines[key])
             lines[key] = line
@@ -129,7 +137,24 @@ def load_yaml(path: Path) -> Any:
     """Parse ``path`` strictly; every problem becomes a SourceError naming the line."""
     text = read_text(path)
     try:
+        # an alias inside the list or mapping it names nests without end; thousands of aliases
+        # can expand a small file into an enormous document
+        open_anchors: list[str | None] = []
+        aliases = 0
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                open_anchors.append(event.anchor)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                open_anchors.pop()
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if event.anchor in open_anchors or aliases > MAX_ALIASES:
+                    raise SourceError(path, event.start_mark.line + 1,
+                                      f"alias *{event.anchor} inside the value it names" if event.anchor in open_anchors
+                                      else f"more than {MAX_ALIASES} aliases; write the values out")
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a CSafeLoader subclass
+    except _NotText as bad:
+        raise SourceError(path, bad.line, "a key must be plain text, not a list or mapping") from None
     except _Duplicate as dup:
         raise SourceError(path, dup.line, f"duplicate key {cut(dup.key)} (first on line {dup.first}); "
                                           "each key may appear once") from None

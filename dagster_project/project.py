@@ -1,8 +1,8 @@
 """Every declarative file of the project, loaded and validated once, before any work starts.
 
 ``load_project`` reads the catalogue, the reference CSVs, the rule files, the waivers, the rounding
-list and the derived-table SQL headers, each against its declared schema, and (``data=True``) parses
-every transcription CSV. The first problem is a ``SourceError`` whose message starts with ``file:line``:
+list and the derived-table SQL headers, each against its declared schema, and parses every
+transcription CSV. The first problem is a ``SourceError`` whose message starts with ``file:line``:
 every command turns it into one line and exit code 2, before the warehouse is touched.
 """
 
@@ -47,16 +47,15 @@ def load_rounding(checks: Path, table_ids: set[str]) -> pd.DataFrame:
                         columns=["table", "code", "row", "reason"]).astype(object)
 
 
-def load_project(sources: Path | None = None, checks: Path | None = None, data: bool = True) -> Project:
+def load_project(sources: Path | None = None, checks: Path | None = None) -> Project:
     sources, checks = sources or sources_dir(), checks or checks_dir()
     tables = load_catalogue(sources)
     ids = {t.id for t in tables}
     ref = Reference(sources)
     ref.geography  # noqa: B018 - reads and validates every reference CSV now
-    if data:
-        for t in tables:
-            if t.available:
-                table_cells(t, ref)
+    for t in tables:  # every transcription parses (the assets parse them again when they run)
+        if t.available:
+            table_cells(t, ref)
     return Project(sources=sources, checks=checks, tables=tables, ref=ref, rules=load_rules(checks, ids),
                    waivers=load_waivers(checks), rounded=load_rounding(checks, ids), specs=load_specs(ROOT / "assets"))
 

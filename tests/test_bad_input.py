@@ -140,6 +140,10 @@ CASES = {
                               r"components\.yaml:4: .*severity: Input should be 'error' or 'warn'"),
     "rule yields no instance": Case("checks/rules/geography.yaml", lambda p: edit(p, "B33, B36", "B33, B35, B36"),
                                     r"geography\.yaml:\d+: rule geo\.hierarchy yields no instance in B35"),
+    "rule with an alias": Case(COMPONENTS, lambda p: edit(p, "    tables: [B03]", "    tables: &t [B03, *t]"),
+                               r"components\.yaml:\d+: alias \*t inside the value it names"),
+    "rounding key that is a list": Case("checks/rounding.yaml", lambda p: edit(p, "rounded:", "? [rounded]\n: 1\nrounded:"),
+                                        r"rounding\.yaml:\d+: a key must be plain text"),
     "rule duplicate key": Case(COMPONENTS, lambda p: edit(p, "    group_by: [row_label, year]\n",
                                                           "    group_by: [row_label, year]\n    group_by: [year]\n"),
                                r"components\.yaml:\d+: duplicate key 'group_by'"),
@@ -318,3 +322,23 @@ def test_broken_pipe_is_not_a_failed_check(built_warehouse, tmp_path):
                           env={**os.environ, "LADDER_WAREHOUSE": str(copy)})
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_run_waits_for_the_writer_and_names_it(warehouse_copy):
+    """A second writer waits --wait seconds for the first, naming it, then gives up with exit 2."""
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", "from dagster_project.warehouse import writer_lock; import time\n"
+                               f"with writer_lock(__import__('pathlib').Path({str(warehouse_copy)!r}), 'test writer'):\n"
+                               "    print('held', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        before = fingerprint_of(warehouse_copy)
+        result = invoke("run", "--warehouse", str(warehouse_copy), "--wait", "1")
+        assert result.exit_code == 2, result.output
+        assert re.search(rf"error: warehouse .* is busy: test writer \(process {holder.pid} .*\) still holds it after 1 s",
+                         result.output), result.output
+        assert fingerprint_of(warehouse_copy) == before
+    finally:
+        holder.kill()
