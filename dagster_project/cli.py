@@ -272,7 +272,7 @@ def validate(as_json: bool, show_coverage: bool, show_all: bool, warehouse: Path
     project = load_project()
     started = time.perf_counter()
     with connect(path, read_only=True, wait=wait) as con:
-        require_tables(con, path, "src.B01")
+        require_tables(con, path, "ref.catalogue")
     with publishing(path, "ladder validate", wait) as staging:
         with connect(staging.path, wait=wait) as con:
             outcome = run_validation(con, project)
@@ -339,7 +339,7 @@ def waivers_pin(warehouse: Path | None, wait: float) -> None:
     path = warehouse or default_path()
     project = load_project()
     with connect(path, read_only=True, wait=wait) as con:  # pinning reads the figures, never writes them
-        require_tables(con, path, "src.B01")
+        require_tables(con, path, "ref.catalogue")
         pinned, unmatched = pin_waivers(con, project)
     for w in unmatched:
         out(f"not pinned {project.checks / 'waivers.yaml'}:{w.line}: {w.instance} matches no failing instance")
@@ -373,7 +373,7 @@ def trace(table: str, row: str, column: str, as_json: bool, warehouse: Path | No
     path = warehouse or default_path()
     try:
         with connect(path, read_only=True, wait=wait) as con:
-            require_tables(con, path, "src.B01", "derived.edges", "checks.results", "ref.catalogue")
+            require_tables(con, path, "ref.catalogue", "derived.edges", "checks.results")
             tree = Tracer(con).trace(table, row, column)
     except TraceError as exc:
         _fail(str(exc))

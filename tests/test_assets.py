@@ -89,3 +89,15 @@ def test_same_inputs_give_the_same_warehouse(built_warehouse, tmp_path):
     first, second = fingerprint_of(built_warehouse[0]), fingerprint_of(again)
     assert len(first) > 50 and "checks.results" in first and "derived.tabel39" in first
     assert first == second
+
+
+def test_schema_check_names_an_impossible_share():
+    ref = Reference(SOURCES)
+    from dagster_project.catalogue import load_table
+    table = load_table(SOURCES / "catalogue" / "B06.yaml")
+    cells = table_cells(table, ref)
+    at = cells.index[(cells.row_label == "Aandeel West-Vlaanderen in Vlaams Gewest") & (cells.column_label == "2019")][0]
+    cells.loc[at, ["printed", "value"]] = ["150,0%", 150.0]
+    failures = validate(table, cells, ref.geo_codes)
+    assert failures[["row", "column_label", "value", "check"]].values.tolist() == [
+        ["Aandeel West-Vlaanderen in Vlaams Gewest", "2019", "150,0%", "a share or percentage lies outside [0, 100]"]]
