@@ -251,22 +251,32 @@ def _digest(prints: dict[str, str]) -> str:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Emit the findings as a JSON list.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Emit JSON: totals, findings grouped by suspect cell, every finding, waiver problems.")
 @click.option("--coverage", "show_coverage", is_flag=True, help="List printed cells that no rule touches.")
 @click.option("--all", "show_all", is_flag=True, help="Also list waived findings in full.")
+@click.option("--fail-on", type=click.Choice(["error", "warn"]), default="error", show_default=True,
+              help="Exit 1 on unwaived errors only, or on warnings too.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Also write the results as JUnit XML (one test case per rule instance) for CI servers.")
 @WAREHOUSE
 @WAIT
 @one_line_errors
-def validate(as_json: bool, show_coverage: bool, show_all: bool, warehouse: Path | None, wait: float) -> None:
+def validate(as_json: bool, show_coverage: bool, show_all: bool, fail_on: str, junit: Path | None,
+             warehouse: Path | None, wait: float) -> None:
     """Run every consistency rule (checks/rules/*.yaml) on the warehouse.
 
-    Prints counts per rule family and every failure with its cell address, imbalance, tolerance and
-    the most likely wrong cell. Results are stored in checks.results / checks.result_cells when the
-    verdict is clean; otherwise the warehouse is left as it was. Exit code 1 on any unwaived error, stale
-    waiver or waiver that no longer matches its finding, 2 on a malformed file, 0 otherwise.
+    Prints counts per rule family, the unwaived findings grouped by suspect cell (each with its failing
+    equations, imbalance, tolerance and suggested value), waiver problems, and a final line
+    `PASS n  WARN n  ERROR n  WAIVED n  SKIP n`. Results are stored in checks.results /
+    checks.result_cells when no error is left; otherwise the warehouse is left as it was. Exit code 1 on
+    an unwaived error (or warning, with --fail-on warn), a stale waiver or a waiver that no longer
+    matches its finding; 2 on a malformed file; 0 otherwise.
     """
     from .project import load_project
-    from .rules.validate import coverage, findings, unwaived_errors, validate as run_validation
+    from .rules.validate import coverage, findings, validate as run_validation
+    from .rules.verdict import final_line, groups, totals, write_junit
+    from .rules.verdict import failed as verdict_failed
 
     path = warehouse or default_path()
     project = load_project()
@@ -278,20 +288,33 @@ def validate(as_json: bool, show_coverage: bool, show_all: bool, warehouse: Path
             outcome = run_validation(con, project)
             uncovered = coverage(con) if show_coverage else None
         res = outcome.results
-        errors = unwaived_errors(res)
-        failed = bool(len(errors) or outcome.stale_waivers or outcome.mismatched_waivers)
-        staging.publish = not failed
+        counts = totals(res)
+        waiver_problems = len(outcome.stale_waivers) + len(outcome.mismatched_waivers)
+        staging.publish = not verdict_failed(counts, "error", waiver_problems)
+    failed = verdict_failed(counts, fail_on, waiver_problems)
+    if junit is not None:
+        try:
+            write_junit(res, junit, fail_on)
+        except OSError as exc:
+            _fail(f"{junit}: cannot write the JUnit report: {exc.strerror or exc}")
     if as_json:
-        out(json.dumps(findings(outcome), ensure_ascii=False, indent=2))
+        out(json.dumps({"totals": counts, "failed": failed, "groups": groups(res), "findings": findings(outcome)},
+                       ensure_ascii=False, indent=2))
         sys.exit(1 if failed else 0)
-    counts = res.pivot_table(index="family", columns="status", values="instance", aggfunc="count", fill_value=0)
-    out(counts.to_string())
-    for severity in ("error", "warn"):
-        shown = res[(res["status"] == "fail") & (res["severity"] == severity)]
-        if len(shown):
-            out(f"\n{len(shown)} unwaived {severity} finding(s):")
-        for r in shown.itertuples():
-            out(_finding_line(r))
+    table = res.pivot_table(index="family", columns="status", values="instance", aggfunc="count", fill_value=0)
+    out(table.to_string())
+    found = groups(res)
+    if found:
+        n = sum(len(g["instances"]) for g in found)
+        out(f"\n{n} unwaived finding(s) on {len(found)} suspect cell(s):")
+    for g in found:
+        hint = f" -> {' or '.join(f'{v:.6g}' for v in g['suggestions'])}" if g["suggestions"] else ""
+        patterns = f" ({'; '.join(g['patterns'])})" if g["patterns"] else ""
+        out(f"  {g['severity'].upper():5} {g['suspect']}{hint}{patterns}: {len(g['instances'])} failing equation(s)")
+        for i in g["instances"]:
+            expected = "n/a" if i["expected"] is None else f"{i['expected']:.6g}"
+            out(f"      [{i['family']}] {i['instance']}\n          printed {i['printed']} expected {expected} "
+                f"(imbalance {i['imbalance']:.4g}, tolerance {i['tolerance']:.4g}); {i['detail']}")
     waived = res[(res["status"] == "waived") & res["waiver"].fillna("").str.len().gt(0)]
     out(f"\n{len(waived)} waived finding(s) (checks/waivers.yaml, trend breaks){'' if show_all else '; --all lists them'}")
     if show_all:
@@ -306,9 +329,10 @@ def validate(as_json: bool, show_coverage: bool, show_all: bool, warehouse: Path
         out(f"\n{len(uncovered)} printed cell(s) no rule touches:")
         for table_id, group in uncovered.groupby("table_id", sort=True):
             out(f"  {table_id}: {len(group)} cells, e.g. {group.iloc[0].row_label} | {group.iloc[0].column_label}")
-    out(f"\n{len(res)} rule instances, {len(errors)} unwaived error(s), {len(outcome.stale_waivers)} stale and "
-        f"{len(outcome.mismatched_waivers)} changed waiver(s); {time.perf_counter() - started:.1f} s"
-        + ("" if not failed else f"; warehouse {path} left unchanged"))
+    out(f"\n{len(res)} rule instances, {len(outcome.stale_waivers)} stale and {len(outcome.mismatched_waivers)} "
+        f"changed waiver(s); {time.perf_counter() - started:.1f} s"
+        + ("" if staging.publish else f"; warehouse {path} left unchanged"))
+    out(final_line(counts))
     sys.exit(1 if failed else 0)
 
 

@@ -97,7 +97,7 @@ def test_planted_fault_is_caught_and_localised(fault, built_warehouse, sources_c
     monkeypatch.setenv("LADDER_SOURCES", str(sources_copy))
     result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse)])
     assert result.exit_code == 1, result.output
-    findings = [f for f in json.loads(result.output) if f["status"] == "fail" and f["severity"] == "error"]
+    findings = [f for f in json.loads(result.output)["findings"] if f["status"] == "fail" and f["severity"] == "error"]
     suspects = [f for f in findings if f["suspect"] == {"table": table_id, "row": row, "column": column}]
     assert suspects, f"planted cell not named; suspects: {[f['suspect'] for f in findings]}"
     if expected_pattern:
@@ -106,4 +106,4 @@ def test_planted_fault_is_caught_and_localised(fault, built_warehouse, sources_c
 
 def test_real_report_passes_with_its_waivers(built_warehouse):
     result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(built_warehouse[0])])
-    assert result.exit_code == 0, [f["instance"] for f in json.loads(result.output) if f["status"] == "fail"]
+    assert result.exit_code == 0, [f["instance"] for f in json.loads(result.output)["findings"] if f["status"] == "fail"]

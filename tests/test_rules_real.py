@@ -20,7 +20,7 @@ def findings(built_warehouse, tmp_path_factory):
     shutil.copy(built_warehouse[0], copy)
     result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(copy)])
     assert result.exit_code == 0, result.output
-    return {f["instance"]: f for f in json.loads(result.output)}
+    return {f["instance"]: f for f in json.loads(result.output)["findings"]}
 
 
 @pytest.mark.parametrize("instance, suspect_table, suspect_row", [
@@ -95,3 +95,43 @@ def test_tabel_1_percentages_are_checked_as_weighted_means(findings, built_wareh
     passing = query(built_warehouse[0], "SELECT count(*) FROM checks.results WHERE rule = 'geo.weighted_percentages' "
                                         "AND status = 'pass'")[0][0]
     assert passing > 250
+
+
+def test_ci_output_final_line_fail_on_and_junit(warehouse_copy, tmp_path):
+    """The real report: errors all waived, the time-series warnings open. The final line counts every
+    instance; --fail-on warn turns the warnings into a failure; JUnit lists every instance."""
+    from junitparser import Failure, JUnitXml, Skipped
+
+    result = CliRunner().invoke(main, ["validate", "--warehouse", str(warehouse_copy)])
+    assert result.exit_code == 0, result.output
+    last = result.output.strip().splitlines()[-1]
+    counts = dict(zip(last.split()[::2], map(int, last.split()[1::2])))
+    assert list(counts) == ["PASS", "WARN", "ERROR", "WAIVED", "SKIP"] and counts["ERROR"] == 0
+    assert counts["WARN"] > 0 and counts["WAIVED"] > 0 and counts["PASS"] > 7000
+    assert re.search(r"WARN  B06 \| Arr\. Diksmuide \| 2014 -> 697 .*: 1 failing equation", result.output)
+
+    junit = tmp_path / "results.xml"
+    strict = CliRunner().invoke(main, ["validate", "--fail-on", "warn", "--junit", str(junit),
+                                       "--warehouse", str(warehouse_copy)])
+    assert strict.exit_code == 1
+    cases = [case for suite in JUnitXml.fromfile(str(junit)) for case in suite]
+    assert len(cases) == sum(counts.values())
+    assert sum(isinstance(r, Failure) for c in cases for r in c.result) == counts["WARN"]
+    assert sum(isinstance(r, Skipped) for c in cases for r in c.result) == counts["SKIP"]
+
+
+def test_one_bad_cell_is_one_group_with_all_its_equations(warehouse_copy):
+    """A planted digit error in a gemeente of Tabel 31 breaks its arrondissement sum and more: the JSON
+    report shows one group for that cell, holding every equation it breaks."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_copy))
+    con.execute("UPDATE src.B31 SET value = value + 90 WHERE row_label = 'Brugge' AND column_label = '2019'")
+    con.close()
+    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse_copy)])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["failed"] and report["totals"]["ERROR"] >= 1
+    mine = [g for g in report["groups"] if g["suspect"] == "B31 | Brugge | 2019"]
+    assert len(mine) == 1 and mine[0]["severity"] == "error"
+    assert {i["family"] for i in mine[0]["instances"]} >= {"geography"}

@@ -20,10 +20,6 @@ def validate(con, project: Project) -> Outcome:
     return outcome
 
 
-def unwaived_errors(results: pd.DataFrame) -> pd.DataFrame:
-    return results[(results["status"] == "fail") & (results["severity"] == "error")]
-
-
 def coverage(con) -> pd.DataFrame:
     """Printed cells (figures and markers) that no rule instance touches."""
     return con.execute("""
