@@ -171,11 +171,8 @@ def comparability(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
                string_agg(DISTINCT b.table_id || ' ' || b.year || ' ' || b.kind || ': ' || b.series, '; '
                           ORDER BY b.table_id || ' ' || b.year || ' ' || b.kind || ': ' || b.series) AS breaks
         FROM walk w
-        JOIN cells c ON c.table_id = w.tbl AND c.row_label = w.row_label AND c.column_label = w.column_label
-        JOIN trend_breaks b ON b.table_id = w.tbl AND b.year > w.y1 AND b.year <= w.y2
-             -- rows that are areas carry the table's one series; otherwise the break names the row
-             AND (c.geo_axis = 'row' OR contains(lower(c.row_label), lower(b.series))
-                  OR contains(lower(b.series), lower(c.row_label)))
+        JOIN break_cells b ON b.table_id = w.tbl AND b.row_label = w.row_label AND b.column_label = w.column_label
+             AND b.year > w.y1 AND b.year <= w.y2
         GROUP BY ALL""", [name]).df()
 
 

@@ -135,3 +135,23 @@ def test_one_bad_cell_is_one_group_with_all_its_equations(warehouse_copy):
     mine = [g for g in report["groups"] if g["suspect"] == "B31 | Brugge | 2019"]
     assert len(mine) == 1 and mine[0]["severity"] == "error"
     assert {i["family"] for i in mine[0]["instances"]} >= {"geography"}
+
+
+def test_series_warnings_follow_their_own_series(warehouse_copy):
+    """A trend break silences only its own series: Tabel 39 registers many breaks, but a jump in a line
+    without one (Gesco, planted) is warned. A figure that repeats another cell (Tabel 39's BIS line repeats
+    Tabel 25) is one finding about the original, and a swap is only suggested between areas of one level."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_copy))
+    con.execute("UPDATE src.B39 SET value = value * 4 WHERE row_label = '- Gesco (o.a. BKO)' "
+                "AND column_label = 'Vlaams Gewest | 2016'")
+    con.close()
+    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse_copy)])
+    groups = {g["suspect"]: g for g in json.loads(result.output)["groups"]}
+    gesco = groups["B39 | - Gesco (o.a. BKO) | Vlaams Gewest | 2016"]["instances"]
+    assert "series" in {i["family"] for i in gesco}  # besides the sums it breaks
+    bis = groups["B25 | VLAAMS GEWEST | 2015"]
+    assert {i["instance"].split(": ")[1].split(" | ")[0] for i in bis["instances"]} == {"B25", "B39"}
+    assert bis["suggestions"] == []  # no swap with an arrondissement
+    assert "B39 | TIW (Tender Intensief Werkplekleren) | West-Vlaanderen | 2016" not in groups  # Tabel 18's break

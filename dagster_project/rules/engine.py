@@ -12,6 +12,9 @@ import pandas as pd
 from ..catalogue import Table, trend_breaks_frame
 from ..reference import Reference
 from ..files import SourceError, cut
+from .formulas import Row as FormulaRow
+from .formulas import edges as formula_edges
+from .formulas import leaf_weights
 from .kinds import KIND_SQL
 from .localise import TREND_BREAK_WAIVER, localise, swaps
 from .narrative import narrative
@@ -33,7 +36,7 @@ class Outcome:
 
 
 def prepare(con: duckdb.DuckDBPyConnection, tables: list[Table], ref: Reference, rounded: pd.DataFrame) -> None:
-    """Temp tables the rule templates read: cells (all sources), geo, geo_names, trend_breaks."""
+    """Temp tables the rule templates read: cells (all sources), geo, geo_names, trend_breaks, break_cells."""
     present = {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'src'").fetchall()}
     union = " UNION ALL BY NAME ".join(f'SELECT * FROM src."{t.id}"' for t in tables if t.id in present)
@@ -53,6 +56,42 @@ def prepare(con: duckdb.DuckDBPyConnection, tables: list[Table], ref: Reference,
     con.execute("CREATE OR REPLACE TEMP TABLE geo_names AS SELECT * FROM geo_names_frame")
     con.register("breaks_frame", trend_breaks_frame(tables))
     con.execute("CREATE OR REPLACE TEMP TABLE trend_breaks AS SELECT * FROM breaks_frame")
+    # Which cells each break belongs to: the rows or columns its series names, or, when it names none,
+    # the whole table (a table of areas holds one series). A break never silences another series.
+    con.execute("""
+        CREATE OR REPLACE TEMP MACRO names_series(label, series) AS
+            contains(lower(label), lower(series)) OR contains(lower(series), lower(label));
+        CREATE OR REPLACE TEMP TABLE break_cells AS
+        WITH named AS (
+            SELECT b.*, EXISTS (SELECT 1 FROM cells c WHERE c.table_id = b.table_id
+                                AND (names_series(c.row_label, b.series)
+                                     OR contains(lower(c.column_label), lower(b.series)))) AS names_part
+            FROM trend_breaks b)
+        SELECT n.table_id, n.year, n.series, n.kind, n.description, c.row_label, c.column_label
+        FROM named n JOIN cells c ON c.table_id = n.table_id
+        WHERE NOT n.names_part OR names_series(c.row_label, n.series)
+              OR contains(lower(c.column_label), lower(n.series))
+        ORDER BY ALL""")
+    # A subtotal printed with a formula (Tabel 39/40) holds the series of its parts: their breaks are its own.
+    con.register("formula_parts", _formula_parts(con))
+    con.execute("""
+        INSERT INTO break_cells
+        SELECT DISTINCT b.table_id, b.year, b.series, b.kind, b.description, f.total_row, b.column_label
+        FROM break_cells b JOIN formula_parts f ON f.table_id = b.table_id AND f.part_row = b.row_label
+        EXCEPT SELECT * FROM break_cells
+        ORDER BY ALL""")
+
+
+def _formula_parts(con) -> pd.DataFrame:
+    """(table, total row, part row) for every row a printed formula reaches, down to the leaves."""
+    out = []
+    for (table,) in con.execute("SELECT DISTINCT table_id FROM cells WHERE code IS NOT NULL ORDER BY 1").fetchall():
+        rows = [FormulaRow(*r) for r in con.execute(
+            "SELECT row_label, coalesce(code, ''), min(row_no) FROM cells WHERE table_id = ? GROUP BY ALL ORDER BY 3",
+            [table]).fetchall()]
+        for total in {e["total_row"] for e in formula_edges(rows)}:
+            out += [{"table_id": table, "total_row": total, "part_row": part} for part in leaf_weights(rows, total)]
+    return pd.DataFrame(out, columns=["table_id", "total_row", "part_row"])
 
 
 def evaluate_rule(con, rule: Rule) -> pd.DataFrame:
@@ -133,6 +172,34 @@ def check_instances(res: pd.DataFrame, rules: list[Rule]) -> None:
                                                             "say 'allow_empty: true'")
 
 
+def follow_copies(res: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """A cell that repeats another cell shares its series: an instance (pass, or waived) whose right-hand
+    side is that one cell at weight 1 (the same figure in another table; a regio with one
+    arrondissement). The original's trend break silences the copy's plausibility warning, and a
+    warning on both is one finding about the original."""
+    key = ["table_id", "row_label", "column_label"]
+    rhs = cells[cells["role"] == "rhs"]
+    single = rhs.groupby("instance").filter(lambda g: len(g) == 1 and g["coef"].iloc[0] == 1.0)
+    copied = res.loc[res["status"].isin(["pass", "waived"]) & (res["kind"] != "series"), ["instance", *key]]
+    origins = single.merge(copied, on="instance", suffixes=("_origin", ""))
+    origin_of = {tuple(r[k] for k in key): tuple(r[f"{k}_origin"] for k in key) for _, r in origins.iterrows()}
+    series = res[res["kind"] == "series"]
+    by_cell = {tuple(r[k] for k in key): r for _, r in series.iterrows()}
+    res = res.copy()
+    res["copy_of"] = pd.Series([None] * len(res), index=res.index, dtype=object)
+    for idx in series.index[series["status"] == "fail"]:
+        origin = origin_of.get(tuple(res.loc[idx, k] for k in key))
+        mine = by_cell.get(origin) if origin else None
+        if mine is None:
+            continue
+        cell = " | ".join(origin)
+        if mine["status"] == "waived":
+            res.loc[idx, ["status", "waiver"]] = ["waived", f"{TREND_BREAK_WAIVER} ({cell}, which this cell repeats)"]
+        elif mine["status"] == "fail":
+            res.at[idx, "copy_of"] = origin
+    return res
+
+
 def _digests(con, cells: pd.DataFrame) -> pd.Series:
     """instance -> digest of the printed value of every cell it involves (what a waiver accepted)."""
     con.register("instance_cells", cells[["instance", "table_id", "row_label", "column_label"]])
@@ -191,7 +258,8 @@ def run_rules(con, rules: list[Rule], waivers: list[Waiver]) -> Outcome:
                                      f"matches: {why}]"
         else:
             res.loc[idx, ["status", "waiver"]] = ["waived", f"{w.reason} ({w.date})"]
-    values = con.execute("SELECT table_id, row_label, column_label, value, stat FROM cells").df()
+    res = follow_copies(res, cells)
+    values = con.execute("SELECT table_id, row_label, column_label, value, stat, geo_level, geo_axis FROM cells").df()
     res = swaps(localise(res, cells, values), values)
     # templates return rows in no fixed order (DuckDB runs in parallel): store one order
     res = res.sort_values(["family", "rule", "instance"], kind="stable")

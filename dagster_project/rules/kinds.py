@@ -313,7 +313,7 @@ def series(con, rule: Rule) -> pd.DataFrame:
     """A count out of line with its neighbouring years by more than a factor ``ratio`` (the larger
     figure at least ``min_level``) suggests a shifted or swapped cell. The odd cell is the one that
     jumps away from its neighbours (a first year that does not fit the next two is odd itself).
-    A trend break registered in that table for the odd year or its neighbour silences the warning."""
+    A trend break of that series (``break_cells``) in the odd year or its neighbour's silences the warning."""
     ratio, level = float(rule.params["ratio"]), float(rule.params["min_level"])
     con.execute(f"""CREATE OR REPLACE TEMP MACRO jump(a, b) AS
         a IS NOT NULL AND b IS NOT NULL AND greatest(a, b) >= {level}
@@ -340,7 +340,8 @@ def series(con, rule: Rule) -> pd.DataFrame:
                [struct_pack(t := table_id, r := row_label, c := ref_col, coef := 1.0)] AS parts,
                printf('%d: %s against %s in %d (× %.2f)', year, printed, ref::BIGINT::VARCHAR, ref_year,
                       greatest(value, ref) / nullif(least(value, ref), 0)) AS detail,
-               is_odd AND EXISTS (SELECT 1 FROM trend_breaks b WHERE b.table_id = odd.table_id
+               is_odd AND EXISTS (SELECT 1 FROM break_cells b WHERE b.table_id = odd.table_id
+                                  AND b.row_label = odd.row_label AND b.column_label = odd.column_label
                                   AND b.year IN (odd.year, odd.ref_year)) AS silenced
         FROM odd""")
 

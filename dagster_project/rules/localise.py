@@ -12,7 +12,7 @@ import pandas as pd
 
 LINEAR = {"geo_sum", "component_sum", "code_formula", "cross_table", "sine_weight"}
 FAILED = {"fail", "waived"}
-TREND_BREAK_WAIVER = "registered trend break in this table and year"
+TREND_BREAK_WAIVER = "registered trend break of this series in this year"
 
 
 def _digits(value: float) -> str:
@@ -131,16 +131,28 @@ def _swapped(values: pd.DataFrame | None, cell: tuple, suggested: float) -> str 
 
 
 def swaps(res: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
-    """For series warnings: a row of the same table and column whose figure fits this row's series
-    better suggests cells swapped between rows."""
+    """For series warnings: the suspect is the cell itself, or the cell it repeats when that one is
+    warned too. A row of areas of the same level, same table and column, whose figure fits this row's
+    series better suggests cells swapped between rows (a total never swaps with its parts, nor one
+    measure with another)."""
     res = res.copy()
     flagged = res.index[(res["kind"] == "series") & (res["status"] == "fail")]
+    level = dict(zip(zip(values.table_id, values.row_label, values.column_label), values.geo_level))
     for idx in flagged:
         row = res.loc[idx]
+        origin = row.get("copy_of")
+        if isinstance(origin, tuple):
+            res.loc[idx, ["suspect_table", "suspect_row", "suspect_column"]] = list(origin)
+            res.loc[idx, "pattern"] = f"repeats {' | '.join(origin)}, warned there"
+            continue
         res.loc[idx, ["suspect_table", "suspect_row", "suspect_column"]] = [row.table_id, row.row_label,
                                                                          row.column_label]
+        mine = level.get((row.table_id, row.row_label, row.column_label))
+        if not isinstance(mine, str):
+            continue
         same_col = values[(values.table_id == row.table_id) & (values.column_label == row.column_label)
-                          & (values.row_label != row.row_label) & values.value.notna() & (values.stat == "count")]
+                          & (values.row_label != row.row_label) & values.value.notna() & (values.stat == "count")
+                          & (values.geo_level == mine) & (values.geo_axis == "row")]
         if not len(same_col) or not row["rhs"]:
             continue
         closeness = (same_col.value - row["rhs"]).abs() / row["rhs"]
