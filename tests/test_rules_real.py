@@ -144,7 +144,7 @@ def test_series_warnings_follow_their_own_series(warehouse_copy):
     import duckdb
 
     con = duckdb.connect(str(warehouse_copy))
-    con.execute("UPDATE src.B39 SET value = value * 4 WHERE row_label = '- Gesco (o.a. BKO)' "
+    con.execute("UPDATE src.B39 SET value = value * 10 WHERE row_label = '- Gesco (o.a. BKO)' "
                 "AND column_label = 'Vlaams Gewest | 2016'")
     con.close()
     result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse_copy)])
