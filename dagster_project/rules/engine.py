@@ -259,7 +259,8 @@ def run_rules(con, rules: list[Rule], waivers: list[Waiver]) -> Outcome:
         else:
             res.loc[idx, ["status", "waiver"]] = ["waived", f"{w.reason} ({w.date})"]
     res = follow_copies(res, cells)
-    values = con.execute("SELECT table_id, row_label, column_label, value, stat, geo_level, geo_axis FROM cells").df()
+    values = con.execute("SELECT table_id, row_label, column_label, value, rounding, stat, geo_level, geo_axis "
+                         "FROM cells").df()
     res = swaps(localise(res, cells, values), values)
     # templates return rows in no fixed order (DuckDB runs in parallel): store one order
     res = res.sort_values(["family", "rule", "instance"], kind="stable")

@@ -3,7 +3,8 @@ value for each suspect, and the fault pattern when one fits.
 
 A wrong cell breaks every equation it sits in, so cells are picked greedily by how many unexplained
 failing instances they cover; ties go to the cell that takes part in fewer passing instances (a cell
-whose other equations hold is less likely wrong).
+whose other equations hold is less likely wrong), then to a cell whose suggested value fits a fault
+pattern; cells that stay tied are all named. Waived findings are never evidence against a cell.
 """
 
 from __future__ import annotations
@@ -37,44 +38,88 @@ def pattern(printed_value: float, suggested: float, imbalance: float, part_value
     return None
 
 
-def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None = None) -> pd.DataFrame:
-    res = res.copy()
-    for col in ("suspect_table", "suspect_row", "suspect_column", "suggestion", "pattern"):
-        res[col] = None
-    # Series warnings are localised by `swaps`; trend-break silencing is not a finding.
-    failed = (res["status"].isin(FAILED) & (res["kind"] != "series")
-              & (res["waiver"].fillna("") != TREND_BREAK_WAIVER))
-    if not failed.any():
-        return res
-    key = ["table_id", "row_label", "column_label"]
-    passing = set(res.loc[res["status"] == "pass", "instance"])
-    involved = cells.assign(ok=cells["instance"].isin(passing))
-    n_pass = involved[involved.ok].groupby(key).size()
-    fail_cells = involved[involved["instance"].isin(set(res.loc[failed, "instance"]))]
-    open_instances = set(fail_cells["instance"])
-    by_cell = fail_cells.groupby(key)["instance"].apply(set)
+def _suggest(row, role: str, coef: float, current) -> float | None:
+    """The value of a suspect cell that makes this equation hold."""
+    if current is None or pd.isna(current) or pd.isna(row["rhs"]):
+        return float(row["rhs"]) if role == "lhs" and not pd.isna(row["rhs"]) else None
+    if role == "lhs":  # lhs may be a function of the cell (SINE: total - others): undo the imbalance
+        return float(current) - float(row["imbalance"]) if row["kind"] in LINEAR else float(row["rhs"])
+    if row["kind"] in LINEAR and coef:
+        return float(current) + float(row["imbalance"]) / coef
+    return None
+
+
+def _cover(instances: set[str], by_cell: pd.Series, n_pass: pd.Series, fit) -> tuple[dict, dict]:
+    """Greedy cover of failing instances by cells: most instances explained first, then fewer passing
+    equations, then a recognisable fault pattern; cells still tied are all listed."""
     assigned: dict[str, tuple] = {}
-    ties: dict[str, int] = {}  # instances whose suspect is one of several equally likely cells
-    if "missing_row" in res:  # a dropped row explains its equation by itself
-        for r in res[failed & res["missing_row"].notna()].itertuples():
-            assigned[r.instance] = (r.table_id, r.missing_row, r.column_label)
-            open_instances.discard(r.instance)
+    ties: dict[str, list[tuple]] = {}
+    open_instances = set(instances)
     while open_instances:
         scores = {c: (len(insts & open_instances), -int(n_pass.get(c, 0))) for c, insts in by_cell.items()
                   if insts & open_instances}
         if not scores:
             break
-        best = max(scores, key=lambda c: (scores[c], c))
+        top = max(scores.values())
+        best_cells = sorted(c for c, v in scores.items() if v == top)
+        if len(best_cells) > 1:  # evidence beyond counts: does the suggested value fit a fault pattern?
+            fits = [c for c in best_cells if fit(c, by_cell[c] & open_instances)]
+            best_cells = fits or best_cells
+        best = best_cells[0]
         explained = by_cell[best] & open_instances
-        tied = sum(1 for c in scores if c != best and scores[c] == scores[best] and by_cell[c] & explained)
+        tied = [c for c in best_cells[1:] if by_cell[c] & explained]
         for inst in explained:
             assigned[inst] = best
             if tied:
-                ties[inst] = tied
+                ties[inst] = [best, *tied]
         open_instances -= by_cell[best]
+    return assigned, ties
+
+
+def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None = None) -> pd.DataFrame:
+    res = res.copy()
+    for col in ("suspect_table", "suspect_row", "suspect_column", "suggestion", "pattern"):
+        res[col] = None
+    # Series warnings are localised by `swaps`; trend-break silencing is not a finding.
+    candidate = (res["kind"] != "series") & ~res["waiver"].fillna("").str.startswith(TREND_BREAK_WAIVER)
+    key = ["table_id", "row_label", "column_label"]
+    passing = set(res.loc[res["status"] == "pass", "instance"])
+    involved = cells.assign(ok=cells["instance"].isin(passing))
+    n_pass = involved[involved.ok].groupby(key).size()
     value_of = {} if values is None else dict(zip(zip(values.table_id, values.row_label, values.column_label),
                                                    values.value))
-    for idx in res.index[failed]:
+    unit_of = {} if values is None or "rounding" not in values else dict(
+        zip(zip(values.table_id, values.row_label, values.column_label), values.rounding))
+    rows = res.set_index("instance", drop=False)
+    role_of = {(r.instance, r.table_id, r.row_label, r.column_label): (r.role, float(r.coef))
+               for r in cells.itertuples()}
+
+    def fit(cell: tuple, insts: set[str]) -> bool:
+        inst = min(insts)
+        role, coef = role_of.get((inst, *cell), ("rhs", 0.0))
+        current = value_of.get(cell)
+        suggested = _suggest(rows.loc[inst], role, coef, current)
+        return (suggested is not None and current is not None and not pd.isna(current)
+                and pattern(float(current), suggested, float(rows.loc[inst, "imbalance"]), []) is not None)
+
+    assigned: dict[str, tuple] = {}
+    ties: dict[str, list[tuple]] = {}
+    # Unwaived findings are localised on their own evidence: an old, accepted finding near a cell is no
+    # reason to suspect it. Waived findings get their suspects in a pass of their own.
+    for status in ("fail", "waived"):
+        scope = candidate & (res["status"] == status)
+        if not scope.any():
+            continue
+        if "missing_row" in res:  # a dropped row explains its equation by itself
+            for r in res[scope & res["missing_row"].notna()].itertuples():
+                assigned[r.instance] = (r.table_id, r.missing_row, r.column_label)
+        todo = set(res.loc[scope, "instance"]) - set(assigned)
+        fail_cells = involved[involved["instance"].isin(todo)]
+        by_cell = fail_cells.groupby(key)["instance"].apply(set)
+        found, tied = _cover(todo, by_cell, n_pass, fit)
+        assigned.update(found)
+        ties.update(tied)
+    for idx in res.index[candidate & res["status"].isin(FAILED)]:
         row = res.loc[idx]
         suspect = assigned.get(row["instance"])
         if suspect is None:
@@ -86,27 +131,23 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         if me.empty:  # the suspect is a row the table does not print
             res.loc[idx, ["suggestion", "pattern"]] = [float(row["imbalance"]), "row missing from the table"]
             continue
-        if pd.isna(row["rhs"]):
-            continue
-        role, coef = me.iloc[0]["role"], float(me.iloc[0]["coef"])
         current = value_of.get(suspect)
-        if role == "lhs":
-            suggested = float(row["rhs"])
-        elif row["kind"] in LINEAR and coef and current is not None:
-            suggested = float(current) + float(row["imbalance"]) / coef
-        else:
+        suggested = _suggest(row, me.iloc[0]["role"], float(me.iloc[0]["coef"]), current)
+        if suggested is None:
             continue
         parts = [value_of.get((r.table_id, r.row_label, r.column_label)) for r in mine[mine.role == "rhs"].itertuples()]
-        res.loc[idx, "suggestion"] = round(suggested, 3)
+        unit = unit_of.get(suspect)  # the value that makes the equations hold, as it would be printed
+        unit = unit if unit and unit == unit else 0.001
+        res.loc[idx, "suggestion"] = round(round(suggested / unit) * unit, 6)
         if isinstance(hint, str):
             res.loc[idx, "pattern"] = hint
         elif current is not None and not pd.isna(current):
             res.loc[idx, "pattern"] = (pattern(float(current), suggested, float(row["imbalance"]),
                                                [p for p in parts if p is not None and not pd.isna(p)])
                                        or _swapped(values, suspect, suggested))
-    for inst, n in ties.items():
+    for inst, cands in ties.items():
         at = res.index[res["instance"] == inst]
-        note = f"one of {n + 1} equally likely cells"
+        note = f"one of {len(cands)} equally likely cells: " + "; ".join(" | ".join(c) for c in cands)
         res.loc[at, "pattern"] = [f"{p}; {note}" if isinstance(p, str) else note for p in res.loc[at, "pattern"]]
     return res
 

@@ -1,0 +1,50 @@
+"""Localisation on small hand-made equations, and on a planted fault in a headline total."""
+
+import json
+
+import pandas as pd
+from click.testing import CliRunner
+
+from dagster_project.cli import main
+from dagster_project.rules.localise import localise
+
+
+def _instance(name, status, lhs, parts, imbalance):
+    return {"instance": name, "kind": "geo_sum", "status": status, "waiver": "accepted" if status == "waived" else None,
+            "table_id": "T", "row_label": lhs, "column_label": "2019", "rhs": 0.0, "imbalance": imbalance,
+            "parts": parts}
+
+
+def test_waived_findings_are_no_evidence_and_ties_use_the_fault_pattern():
+    """Total A = P + Q fails by 90 (P printed 1 234 for 1 324: transposed digits); an old waived finding
+    B = Q + R also involves Q. Q must not outrank P on that old finding; A and Q stay listed as ties."""
+    res = pd.DataFrame([_instance("sum A", "fail", "A", ["P", "Q"], 90.0),
+                        _instance("sum B", "waived", "B", ["Q", "R"], 1.0)])
+    cells = pd.DataFrame([{"instance": i, "table_id": "T", "row_label": c, "column_label": "2019",
+                           "coef": 1.0, "role": "rhs"} for i, cs in [("sum A", "PQ"), ("sum B", "QR")] for c in cs]
+                         + [{"instance": i, "table_id": "T", "row_label": lhs, "column_label": "2019", "coef": 1.0,
+                             "role": "lhs"} for i, lhs in [("sum A", "A"), ("sum B", "B")]])
+    values = pd.DataFrame([{"table_id": "T", "row_label": r, "column_label": "2019", "value": v, "stat": "count"}
+                           for r, v in [("A", 2180.0), ("P", 1234.0), ("Q", 856.0), ("R", 5.0), ("B", 862.0)]])
+    values["rounding"] = 1.0
+    res.loc[0, "rhs"] = 2090.0
+    out = localise(res.drop(columns="parts"), cells, values).set_index("instance")
+    assert out.loc["sum A", "suspect_row"] == "P"
+    assert out.loc["sum A", "suggestion"] == 1324.0
+    assert out.loc["sum A", "pattern"] == "transposed digits"  # the pattern settles the tie
+
+
+def test_a_wrong_headline_total_gets_the_value_that_makes_its_equations_hold(warehouse_copy):
+    """TREDE 5 West-Vlaanderen 2019 is 51 901; printed 52 901 it breaks the lettered formula and the SINE
+    check. The suggestion is 51 901, not 40% of SINE."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_copy))
+    con.execute("UPDATE src.B39 SET value = 52901 WHERE row_label = 'TREDE 5 - BETAALD WERK MET ONDERSTEUNING' "
+                "AND column_label = 'West-Vlaanderen | 2019'")
+    con.close()
+    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse_copy)])
+    groups = {g["suspect"]: g for g in json.loads(result.output)["groups"]}
+    mine = groups["B39 | TREDE 5 - BETAALD WERK MET ONDERSTEUNING | West-Vlaanderen | 2019"]
+    assert mine["suggestions"] == [51901.0]
+    assert {i["instance"].split(":")[0] for i in mine["instances"]} >= {"formula.lettered", "formula.sine_weight"}
