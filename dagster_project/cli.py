@@ -351,10 +351,11 @@ def waivers() -> None:
 
 
 @waivers.command("pin")
+@click.option("--all", "every", is_flag=True, help="Re-pin waivers that are pinned already (review the diff).")
 @WAREHOUSE
 @WAIT
 @one_line_errors
-def waivers_pin(warehouse: Path | None, wait: float) -> None:
+def waivers_pin(every: bool, warehouse: Path | None, wait: float) -> None:
     """Record, for every waiver that has none yet, the printed value, expected value, imbalance and cell
     digest of its failing finding (run after adding a waiver by hand; review the diff)."""
     from .project import load_project
@@ -364,7 +365,7 @@ def waivers_pin(warehouse: Path | None, wait: float) -> None:
     project = load_project()
     with connect(path, read_only=True, wait=wait) as con:  # pinning reads the figures, never writes them
         require_tables(con, path, "ref.catalogue")
-        pinned, unmatched = pin_waivers(con, project)
+        pinned, unmatched = pin_waivers(con, project, every)
     for w in unmatched:
         out(f"not pinned {project.checks / 'waivers.yaml'}:{w.line}: {w.instance} matches no failing instance")
     out(f"{pinned} waiver(s) pinned in {project.checks / 'waivers.yaml'}")

@@ -133,7 +133,7 @@ class RuleBase(Strict):
     id: Text
     description: Text
     family: Literal["geography", "components", "formulas", "shares", "evolutions", "cross_table", "narrative",
-                    "series"]
+                    "series", "markers"]
     severity: Literal["error", "warn"] = "error"
     tables: list[TableId] = []
     allow_empty: bool = False  # the rule may legitimately match no cell (say why in its description)
@@ -229,13 +229,34 @@ class SeriesRule(RuleBase):
     min_level: float = Field(ge=0)
 
 
+class RatioRule(RuleBase):
+    kind: Literal["ratio"]
+    target: CellSide
+    numerator: CellSide
+    denominator: CellSide
+    numerator_match: Annotated[list[Dimension], Field(min_length=1)]
+    denominator_match: Annotated[list[Dimension], Field(min_length=1)]
+
+
+class MarkedCells(Strict):
+    table: TableId
+    marker: Literal["nb", "n.b.", "--"]
+    reason: Text
+    cells: Annotated[list[Annotated[list[Text], Field(min_length=2, max_length=2)]], Field(min_length=1)]
+
+
+class MarkersRule(RuleBase):
+    kind: Literal["markers"]
+    markers: Annotated[list[MarkedCells], Field(min_length=1)]
+
+
 class WeightedMeanRule(RuleBase):
     kind: Literal["weighted_mean"]
     weight: Selector
 
 
 RuleEntry = Annotated[Union[GeoSumRule, ComponentSumRule, CodeFormulaRule, SineWeightRule, ShareRule, EvolutionRule,
-                            CrossTableRule, NarrativeRule, SeriesRule, WeightedMeanRule],
+                            CrossTableRule, NarrativeRule, SeriesRule, WeightedMeanRule, RatioRule, MarkersRule],
                       Field(discriminator="kind")]
 
 

@@ -155,3 +155,37 @@ def test_series_warnings_follow_their_own_series(warehouse_copy):
     assert {i["instance"].split(": ")[1].split(" | ")[0] for i in bis["instances"]} == {"B25", "B39"}
     assert bis["suggestions"] == []  # no swap with an arrondissement
     assert "B39 | TIW (Tender Intensief Werkplekleren) | West-Vlaanderen | 2016" not in groups  # Tabel 18's break
+
+
+def test_every_printed_cell_is_checked(warehouse_copy):
+    result = CliRunner().invoke(main, ["validate", "--coverage", "--warehouse", str(warehouse_copy)])
+    assert result.exit_code == 0
+    assert "\n0 printed cell(s) no rule touches" in result.output
+
+
+def test_tabel_27_percentages_follow_from_its_counts(findings, built_warehouse):
+    f = findings["ratio.b27.zelfstandig: B27 | uitstroom zelfst. statuut (hoofd/bijberoep) | Vlaams Gewest | 2014"]
+    assert f["status"] == "waived" and f["expected"] == 62.5 and f["printed"] == "68%"
+    passing = query(built_warehouse[0], "SELECT count(*) FROM checks.results WHERE rule LIKE 'ratio.b27.%' "
+                                        "AND status = 'pass'")[0][0]
+    assert passing == 47
+
+
+@pytest.mark.parametrize("row, column, printed, value, detail", [
+    ("Lo-Reninge", "Ouderen (>= 55 jaar) | 2017", "0,0%", 0.0, "listed as nb, printed 0,0%"),  # nb -> 0
+    ("Arr. Ieper", "2014", "nb", None, "printed nb, which the marker list does not hold"),  # 697 -> nb
+])
+def test_a_marker_never_turns_into_a_figure_or_back(warehouse_copy, row, column, printed, value, detail):
+    import duckdb
+
+    table = "B01" if row == "Lo-Reninge" else "B06"
+    con = duckdb.connect(str(warehouse_copy))
+    con.execute(f"UPDATE src.{table} SET printed = ?, value = ?, marker = ? WHERE row_label = ? AND column_label = ?",
+                [printed, value, printed if value is None else "", row, column])
+    con.close()
+    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse_copy)])
+    assert result.exit_code == 1
+    found = {f["instance"]: f for f in json.loads(result.output)["findings"]}
+    f = found[f"markers.listed: {table} | {row} | {column}"]
+    assert f["status"] == "fail" and f["detail"] == detail
+    assert f["suspect"] == {"table": table, "row": row, "column": column}

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from ..catalogue import Table, trend_breaks_frame
+from ..cells import parse_printed
 from ..reference import Reference
 from ..files import SourceError, cut
 from .formulas import Row as FormulaRow
@@ -95,7 +96,11 @@ def _formula_parts(con) -> pd.DataFrame:
 
 
 def evaluate_rule(con, rule: Rule) -> pd.DataFrame:
-    frame = narrative(con, rule) if rule.kind == "narrative" else KIND_SQL[rule.kind](con, rule)
+    try:
+        frame = narrative(con, rule) if rule.kind == "narrative" else KIND_SQL[rule.kind](con, rule)
+    except duckdb.Error as exc:  # e.g. a selector value of the wrong type for its dimension
+        message = str(exc).splitlines()[0]
+        raise SourceError(rule.path, rule.line, f"rule {rule.id} cannot be evaluated: {cut(message, 160)}") from None
     if "silenced" not in frame:
         frame["silenced"] = False
     frame["rule"], frame["family"], frame["severity"], frame["kind"] = rule.id, rule.family, rule.severity, rule.kind
@@ -114,8 +119,9 @@ def _selectors(rule: Rule) -> list[tuple[tuple, list[str], str, object]]:
     """(location in the rule, tables, dimension, value) of every selector value a rule names."""
     params, own = rule.params, list(rule.tables)
     sides = {"component_sum": [(("total",), own), (("parts",), own)], "weighted_mean": [(("weight",), own)],
-             "cross_table": [(("target", "where"), [params["target"]["table"]]) if "target" in params else None,
-                             (("source", "where"), [params["source"]["table"]]) if "source" in params else None]}
+             **{kind: [((side, "where"), [params[side]["table"]]) for side in sides if side in params]
+                for kind, sides in (("cross_table", ("target", "source")),
+                                    ("ratio", ("target", "numerator", "denominator")))}}
     out = []
     for loc, tables in filter(None, sides.get(rule.kind, [])):
         selector = params
@@ -160,7 +166,7 @@ def check_instances(res: pd.DataFrame, rules: list[Rule]) -> None:
     for rule in rules:
         if rule.allow_empty:
             continue
-        if rule.kind in ("narrative", "cross_table") or not rule.tables:
+        if rule.kind in ("narrative", "cross_table", "ratio") or not rule.tables:
             if rule.id not in any_found:
                 raise SourceError(rule.path, rule.line, f"rule {rule.id} matches no cell, so it checks nothing; "
                                                         "fix its scope or say 'allow_empty: true'")
@@ -201,15 +207,25 @@ def follow_copies(res: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def _digests(con, cells: pd.DataFrame) -> pd.Series:
-    """instance -> digest of the printed value of every cell it involves (what a waiver accepted)."""
+    """instance -> digest of the figure (value and printed precision, or marker) of every cell it involves:
+    what a waiver accepted. A cosmetic reprint ('3 359' as '3359') keeps the digest."""
     con.register("instance_cells", cells[["instance", "table_id", "row_label", "column_label"]])
     frame = con.execute("""
         SELECT i.instance, left(md5(string_agg(i.table_id || '|' || i.row_label || '|' || i.column_label || '='
-                                              || coalesce(c.printed, '?'), chr(10)
+                                              || coalesce(printf('%.6f/%g', c.value, c.rounding), c.marker, '?'),
+                                              chr(10)
                                     ORDER BY i.table_id, i.row_label, i.column_label)), 12) AS digest
         FROM instance_cells i LEFT JOIN cells c USING (table_id, row_label, column_label)
         GROUP BY i.instance""").df()
     return frame.set_index("instance")["digest"]
+
+
+def _same_figure(a: str, b: str) -> bool:
+    """Two printings of one figure: the same value at the same precision (or the same text)."""
+    try:
+        return parse_printed(a) == parse_printed(b)
+    except ValueError:
+        return a == b
 
 
 def _mismatch(w: Waiver, row) -> str | None:
@@ -217,7 +233,7 @@ def _mismatch(w: Waiver, row) -> str | None:
     if not w.pinned:
         return "it is not pinned (run `ladder waivers pin` to record what it accepts)"
     why = []
-    if row.printed != w.printed:
+    if not _same_figure(row.printed, w.printed):
         why.append(f"printed {row.printed!r} (pinned {w.printed!r})")
     if abs(float(row.rhs) - w.expected) > 1e-6:
         why.append(f"expected {float(row.rhs):.6g} (pinned {w.expected:.6g})")

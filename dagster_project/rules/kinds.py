@@ -383,7 +383,69 @@ def weighted_mean(con, rule: Rule) -> pd.DataFrame:
         FROM agg WHERE present = kids""")
 
 
+def _side(name: str, side: dict, match: list[str]) -> str:
+    """One side of a ratio: the sum of the cells ``side`` selects, paired with each target on ``match``."""
+    on = " AND ".join(f"{name}.{dim(m)} IS NOT DISTINCT FROM t.{dim(m)}" for m in match)
+    return f"""
+        SELECT t.table_id, t.row_label, t.column_label, sum({name}.value) AS v, sum({name}.half) AS h,
+               bool_or({name}.value IS NULL AND {name}.marker IN ('nb', 'n.b.', '--')) AS blocked,
+               list({PART.format(a=name, w='1.0')} ORDER BY {name}.table_id, {name}.row_no, {name}.col_no) AS parts
+        FROM t JOIN cells {name} ON {name}.table_id = {lit(side['table'])} AND {where(name, side.get('where'))}
+             AND {name}.stat = 'count' AND {on}
+        GROUP BY t.table_id, t.row_label, t.column_label"""
+
+
+def ratio(con, rule: Rule) -> pd.DataFrame:
+    """A printed percentage = 100 × (sum of the numerator cells) / (sum of the denominator cells), at
+    its printed precision; numerator and denominator may sit in other tables (paired on ``match``)."""
+    p = rule.params
+    target = p["target"]
+    return _df(con, f"""
+        WITH t AS (SELECT * FROM cells c WHERE c.table_id = {lit(target['table'])} AND {where('c', target.get('where'))}
+                   AND c.stat IN ('percent', 'share') AND c.value IS NOT NULL),
+        n AS ({_side('n', p['numerator'], p['numerator_match'])}),
+        d AS ({_side('d', p['denominator'], p['denominator_match'])})
+        SELECT t.table_id, t.row_label, t.column_label, t.printed, t.value AS lhs, 100 * n.v / nullif(d.v, 0) AS rhs,
+               0.5 * t.rounding + coalesce({_interval('100 * (n.v - n.h) / nullif(d.v + d.h, 0)',
+                                                      '100 * (n.v + n.h) / nullif(d.v - d.h, 0)',
+                                                      '100 * n.v / nullif(d.v, 0)')}, 0) AS tolerance,
+               n.blocked OR d.blocked OR d.v IS NULL OR d.v = 0 AS blocked,
+               list_concat(n.parts, list_transform(d.parts, lambda x: struct_pack(t := x.t, r := x.r, c := x.c,
+                                                                                  coef := -1.0))) AS parts,
+               printf('100 × %s / %s', n.v::VARCHAR, d.v::VARCHAR) AS detail
+        FROM t JOIN n USING (table_id, row_label, column_label) JOIN d USING (table_id, row_label, column_label)""")
+
+
+def markers(con, rule: Rule) -> pd.DataFrame:
+    """Every listed cell prints its marker, and every printed nb / n.b. / -- is listed: a figure typed over
+    a marker (nb -> 0) and a marker typed over a figure (697 -> nb) both fail. lhs is 1 when the cell is
+    as listed, 0 when not."""
+    listed = pd.DataFrame([{"table_id": m["table"], "row_label": r, "column_label": c, "marker": m["marker"]}
+                           for m in rule.params["markers"] for r, c in m["cells"]],
+                          columns=["table_id", "row_label", "column_label", "marker"])
+    con.register("listed_markers", listed)
+    return _df(con, f"""
+        WITH seen AS (SELECT table_id, row_label, column_label, printed FROM cells
+                      WHERE printed IN ('nb', 'n.b.', '--') AND {in_tables('cells', rule)})
+        SELECT coalesce(l.table_id, s.table_id) AS table_id, coalesce(l.row_label, s.row_label) AS row_label,
+               coalesce(l.column_label, s.column_label) AS column_label, coalesce(c.printed, '') AS printed,
+               CASE WHEN c.printed = l.marker THEN 1.0 ELSE 0.0 END AS lhs, 1.0 AS rhs, 0.0 AS tolerance,
+               FALSE AS blocked, []::STRUCT(t VARCHAR, r VARCHAR, c VARCHAR, coef DOUBLE)[] AS parts,
+               CASE WHEN l.marker IS NULL THEN 'printed ' || s.printed || ', which the marker list does not hold'
+                    WHEN c.printed IS NULL THEN 'listed as ' || l.marker || ' but the table has no such cell'
+                    WHEN c.printed = l.marker THEN 'printed ' || l.marker || ' as listed'
+                    ELSE 'listed as ' || l.marker || ', printed ' || coalesce(nullif(c.printed, ''), 'blank') END
+                 AS detail
+        FROM listed_markers l
+        FULL JOIN seen s USING (table_id, row_label, column_label)
+        LEFT JOIN cells c ON c.table_id = coalesce(l.table_id, s.table_id)
+             AND c.row_label = coalesce(l.row_label, s.row_label) AND c.column_label = coalesce(l.column_label, s.column_label)
+        ORDER BY 1, 2, 3""")
+
+
 KIND_SQL = {
+    "markers": markers,
+    "ratio": ratio,
     "geo_sum": geo_sum,
     "component_sum": component_sum,
     "code_formula": code_formula,

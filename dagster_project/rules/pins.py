@@ -14,9 +14,10 @@ from .engine import prepare, run_rules
 from .registry import Waiver
 
 
-def pin_waivers(con, project: Project) -> tuple[int, list[Waiver]]:
-    """(how many waivers were pinned, the unpinned waivers that match no failing finding)."""
-    todo = [w for w in project.waivers if not w.pinned]
+def pin_waivers(con, project: Project, every: bool = False) -> tuple[int, list[Waiver]]:
+    """(how many waivers were pinned, the waivers to pin that match no failing finding). ``every``
+    re-pins pinned waivers too (after a deliberate change; review the diff)."""
+    todo = [w for w in project.waivers if every or not w.pinned]
     if not todo:
         return 0, []
     prepare(con, project.tables, project.ref, project.rounded)

@@ -24,6 +24,7 @@ FAMILIES = {
     "cross_table": "f. figures printed in two places",
     "narrative": "g. figures quoted in the report's text",
     "series": "h. time-series plausibility",
+    "markers": "i. markers (nb, --) exactly where they are listed: never a figure in their place, nor the reverse",
 }
 SEVERITIES = ("error", "warn")
 
@@ -84,8 +85,9 @@ def _rule(entry: LineDict, path: Path, defaults: LineDict, table_ids: set[str] |
 def _named_tables(model) -> list[tuple[str, tuple]]:
     """Every table a rule names, with where in the rule it is named (a pydantic-style location)."""
     out = [(t, ("tables", i)) for i, t in enumerate(model.tables)]
-    if model.kind == "cross_table":
-        out += [(model.target.table, ("target", "table")), (model.source.table, ("source", "table"))]
+    for side in ("target", "source", "numerator", "denominator"):
+        if hasattr(model, side):
+            out.append((getattr(model, side).table, (side, "table")))
     if model.kind == "narrative":
         for i, claim in enumerate(model.claims):
             refs = {"x": claim.cell} if claim.cell else (claim.cells or {})
