@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .files import SourceError
+from .files import SourceError, read_text
 
 HEADER = re.compile(r"^--\s*(?P<key>[a-z_]+):\s*(?P<value>.*)$")
 EDGE_COLUMNS = ["row_label", "column_label", "op", "input_table", "input_row", "input_column", "coef", "role",
@@ -50,7 +50,7 @@ class DerivedSpec:
 def load_specs(assets_dir: Path) -> list[DerivedSpec]:
     specs = []
     for path in sorted(assets_dir.glob("*.sql")):
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
         meta: dict[str, str] = {}
         for line in text.splitlines():
             m = HEADER.match(line.strip())

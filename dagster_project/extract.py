@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .catalogue import PERCENT_STATS, Table, load_catalogue
 from .separators import is_value_token, split_row
-from .files import SourceError
+from .files import SourceError, read_text
 
 LOG_FIELDS = ["table", "row", "column", "kind", "choice", "reason"]
 
@@ -141,7 +141,7 @@ def write_csv(ex: Extracted) -> None:
 
 
 def run(report_path: Path, sources: Path, only: set[str] | None = None) -> list[Extracted]:
-    report = report_path.read_text(encoding="utf-8").splitlines()
+    report = read_text(report_path).splitlines()
     results = []
     for table in load_catalogue(sources):
         if not table.available or (only and table.id not in only):
