@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -129,7 +130,7 @@ def _fault(kind, cell, cells, rng) -> dict | None:
             return None
         o = other.iloc[rng.randrange(len(other))]
         return {"value": float(o.value), "printed": o.printed, "swap_with": (o.row_label, float(cell.value)), **same}
-    if kind == "previous_year" and cell.year == cell.year:
+    if kind == "previous_year" and not pd.isna(cell.year):
         prev = peers[(peers.row_label == cell.row_label) & (peers.year == cell.year - 1)
                      & (peers.column_label.str.replace(str(int(cell.year) - 1), str(int(cell.year)))
                         == cell.column_label)]

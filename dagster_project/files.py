@@ -194,6 +194,8 @@ def _describe(err: dict) -> str:
     if kind.startswith("union_tag"):
         tags = err.get("ctx", {}).get("expected_tags", "")
         return f"{where + '.' if where else ''}kind: must be one of {tags}, got {cut(err.get('ctx', {}).get('tag'))}"
+    if kind == "value_error":  # a check across keys: the message says what is wrong
+        return f"{where or 'document'}: {err['msg'].removeprefix('Value error, ')}"
     return f"{where or 'document'}: {err['msg'].rstrip('.')}, got {cut(value)}"
 
 
