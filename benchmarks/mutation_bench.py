@@ -150,6 +150,7 @@ def main() -> None:
     ap.add_argument("--warehouse", type=Path, default=Path("warehouse.duckdb"))
     ap.add_argument("--faults", type=int, default=220)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--show-misses", action="store_true", help="Print every fault not detected or not localised.")
     args = ap.parse_args()
     if not args.warehouse.exists():
         sys.exit(f"error: {args.warehouse} does not exist: run `make run` first")
@@ -189,6 +190,9 @@ def main() -> None:
             t["detected"] += int(len(new) > 0)
             found = groups(new.assign(status="fail"))
             cell = " | ".join(f["cell"])
+            if args.show_misses and not (found and found[0]["suspect"] == cell):
+                print(f"  missed {f['kind']}: {cell} {f['original']} -> {f['printed']}; "
+                      f"{'not detected' if not found else 'suspect ' + found[0]['suspect']}", file=sys.stderr)
             if found and found[0]["suspect"] == cell:
                 t["localised"] += 1
                 if f["original"] is not None and any(abs(s - f["original"]) < 1e-6 for s in found[0]["suggestions"]):
