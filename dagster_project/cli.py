@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from .files import SourceError
-from .paths import checks_dir, sources_dir
+from .paths import sources_dir
 from .warehouse import (DEFAULT_WAIT, WarehouseError, connect, default_path, fingerprint, publishing,
                         require_tables)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -70,6 +71,21 @@ def fingerprint_of(warehouse: Path) -> dict[str, str]:
         return fingerprint(con)
     finally:
         con.close()
+
+
+def plant_and_validate(warehouse: Path, sql: str, params: list | None = None) -> tuple[int, dict]:
+    """Plant a fault in a warehouse with one SQL statement, then run `ladder validate --json` on it."""
+    from click.testing import CliRunner
+
+    from dagster_project.cli import main
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(sql, params or [])
+    finally:
+        con.close()
+    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse)])
+    return result.exit_code, json.loads(result.output)
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:

@@ -1,11 +1,8 @@
 """Localisation on small hand-made equations, and on a planted fault in a headline total."""
 
-import json
-
 import pandas as pd
-from click.testing import CliRunner
 
-from dagster_project.cli import main
+from conftest import plant_and_validate
 from dagster_project.rules.localise import localise
 
 
@@ -37,14 +34,9 @@ def test_waived_findings_are_no_evidence_and_ties_use_the_fault_pattern():
 def test_a_wrong_headline_total_gets_the_value_that_makes_its_equations_hold(warehouse_copy):
     """TREDE 5 West-Vlaanderen 2019 is 51 901; printed 52 901 it breaks the lettered formula and the SINE
     check. The suggestion is 51 901, not 40% of SINE."""
-    import duckdb
-
-    con = duckdb.connect(str(warehouse_copy))
-    con.execute("UPDATE src.B39 SET value = 52901 WHERE row_label = 'TREDE 5 - BETAALD WERK MET ONDERSTEUNING' "
-                "AND column_label = 'West-Vlaanderen | 2019'")
-    con.close()
-    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse_copy)])
-    groups = {g["suspect"]: g for g in json.loads(result.output)["groups"]}
+    _, report = plant_and_validate(warehouse_copy, "UPDATE src.B39 SET value = 52901 WHERE row_label = 'TREDE 5 - "
+                                                   "BETAALD WERK MET ONDERSTEUNING' AND column_label = 'West-Vlaanderen | 2019'")
+    groups = {g["suspect"]: g for g in report["groups"]}
     mine = groups["B39 | TREDE 5 - BETAALD WERK MET ONDERSTEUNING | West-Vlaanderen | 2019"]
     assert mine["suggestions"] == [51901.0]
     assert {i["instance"].split(":")[0] for i in mine["instances"]} >= {"formula.lettered", "formula.sine_weight"}

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import query
+from conftest import plant_and_validate, query
 from dagster_project.cli import main
 from dagster_project.paths import ROOT
 from dagster_project.rules.registry import load_rules
@@ -123,14 +123,9 @@ def test_ci_output_final_line_fail_on_and_junit(warehouse_copy, tmp_path):
 def test_one_bad_cell_is_one_group_with_all_its_equations(warehouse_copy):
     """A planted digit error in a gemeente of Tabel 31 breaks its arrondissement sum and more: the JSON
     report shows one group for that cell, holding every equation it breaks."""
-    import duckdb
-
-    con = duckdb.connect(str(warehouse_copy))
-    con.execute("UPDATE src.B31 SET value = value + 90 WHERE row_label = 'Brugge' AND column_label = '2019'")
-    con.close()
-    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse_copy)])
-    assert result.exit_code == 1
-    report = json.loads(result.output)
+    code, report = plant_and_validate(
+        warehouse_copy, "UPDATE src.B31 SET value = value + 90 WHERE row_label = 'Brugge' AND column_label = '2019'")
+    assert code == 1
     assert report["failed"] and report["totals"]["ERROR"] >= 1
     mine = [g for g in report["groups"] if g["suspect"] == "B31 | Brugge | 2019"]
     assert len(mine) == 1 and mine[0]["severity"] == "error"
@@ -141,14 +136,9 @@ def test_series_warnings_follow_their_own_series(warehouse_copy):
     """A trend break silences only its own series: Tabel 39 registers many breaks, but a jump in a line
     without one (Gesco, planted) is warned. A figure that repeats another cell (Tabel 39's BIS line repeats
     Tabel 25) is one finding about the original, and a swap is only suggested between areas of one level."""
-    import duckdb
-
-    con = duckdb.connect(str(warehouse_copy))
-    con.execute("UPDATE src.B39 SET value = value * 10 WHERE row_label = '- Gesco (o.a. BKO)' "
-                "AND column_label = 'Vlaams Gewest | 2016'")
-    con.close()
-    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse_copy)])
-    groups = {g["suspect"]: g for g in json.loads(result.output)["groups"]}
+    _, report = plant_and_validate(warehouse_copy, "UPDATE src.B39 SET value = value * 10 WHERE row_label = "
+                                                   "'- Gesco (o.a. BKO)' AND column_label = 'Vlaams Gewest | 2016'")
+    groups = {g["suspect"]: g for g in report["groups"]}
     gesco = groups["B39 | - Gesco (o.a. BKO) | Vlaams Gewest | 2016"]["instances"]
     assert "series" in {i["family"] for i in gesco}  # besides the sums it breaks
     bis = groups["B25 | VLAAMS GEWEST | 2015"]
@@ -176,16 +166,12 @@ def test_tabel_27_percentages_follow_from_its_counts(findings, built_warehouse):
     ("Arr. Ieper", "2014", "nb", None, "printed nb, which the marker list does not hold"),  # 697 -> nb
 ])
 def test_a_marker_never_turns_into_a_figure_or_back(warehouse_copy, row, column, printed, value, detail):
-    import duckdb
-
     table = "B01" if row == "Lo-Reninge" else "B06"
-    con = duckdb.connect(str(warehouse_copy))
-    con.execute(f"UPDATE src.{table} SET printed = ?, value = ?, marker = ? WHERE row_label = ? AND column_label = ?",
-                [printed, value, printed if value is None else "", row, column])
-    con.close()
-    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse_copy)])
-    assert result.exit_code == 1
-    found = {f["instance"]: f for f in json.loads(result.output)["findings"]}
+    code, report = plant_and_validate(
+        warehouse_copy, f"UPDATE src.{table} SET printed = ?, value = ?, marker = ? WHERE row_label = ? "
+                        "AND column_label = ?", [printed, value, printed if value is None else "", row, column])
+    assert code == 1
+    found = {f["instance"]: f for f in report["findings"]}
     f = found[f"markers.listed: {table} | {row} | {column}"]
     assert f["status"] == "fail" and f["detail"] == detail
     assert f["suspect"] == {"table": table, "row": row, "column": column}

@@ -26,7 +26,6 @@ FAMILIES = {
     "series": "h. time-series plausibility",
     "markers": "i. markers (nb, --) exactly where they are listed: never a figure in their place, nor the reverse",
 }
-SEVERITIES = ("error", "warn")
 
 
 @dataclass(frozen=True)
