@@ -89,7 +89,7 @@ def _formula_parts(con) -> pd.DataFrame:
         rows = [FormulaRow(*r) for r in con.execute(
             "SELECT row_label, coalesce(code, ''), min(row_no) FROM cells WHERE table_id = ? GROUP BY ALL ORDER BY 3",
             [table]).fetchall()]
-        for total in {e["total_row"] for e in formula_edges(rows)}:
+        for total in sorted({e["total_row"] for e in formula_edges(rows)}):
             out += [{"table_id": table, "total_row": total, "part_row": part} for part in leaf_weights(rows, total)]
     return pd.DataFrame(out, columns=["table_id", "total_row", "part_row"])
 
