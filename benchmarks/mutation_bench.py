@@ -9,9 +9,9 @@ digit, a dropped digit, a wrong sign, two cells of one column swapped, the previ
 a share or percentage off by 3 printed units, a marker typed over as 0. Controls that must raise nothing:
 a share or evolution re-rounded to a coarser precision, and a count reprinted without its thousands space.
 
-Reported: detection (a new unwaived finding), exact localisation (the planted cell is the suspect of the
-largest new group), correct suggestion (that group suggests the original value), false alarms on the
-controls; per fault kind and overall.
+Reported: detection (a new unwaived finding), exact localisation (a planted cell — either cell of a swap —
+is the suspect of the largest new group), correct suggestion (that group suggests the cell's original
+value), false alarms on the controls; per fault kind and overall.
 """
 
 from __future__ import annotations
@@ -95,7 +95,9 @@ def plan(con, rng: random.Random, n: int) -> list[dict]:
                         "original": None if cell.value != cell.value else float(cell.value), **new})
             made += 1
     for kind in CONTROLS:
-        pool = pct[pct.rounding < 1] if kind == "coarser_rounding" else counts[counts.printed.str.contains(" ")]
+        # a value printed as x,5 may hide x,45 (rounds down) or x,55 (rounds up): no valid coarser print
+        pool = (pct[(pct.rounding < 1) & ((pct.value % 1).round(6) != 0.5)] if kind == "coarser_rounding"
+                else counts[counts.printed.str.contains(" ")])
         for _ in range(max(5, n // 20)):
             cell = pool.iloc[rng.randrange(len(pool))]
             if kind == "coarser_rounding":
@@ -190,12 +192,17 @@ def main() -> None:
             t["detected"] += int(len(new) > 0)
             found = groups(new.assign(status="fail"))
             cell = " | ".join(f["cell"])
-            if args.show_misses and not (found and found[0]["suspect"] == cell):
+            planted = {cell: f["original"]}  # a swap plants two cells: naming either is exact
+            if "swap_with" in f:
+                planted[" | ".join((table, f["swap_with"][0], column))] = float(f["value"])
+            top = found[0]["suspect"] if found else None
+            if args.show_misses and top not in planted:
                 print(f"  missed {f['kind']}: {cell} {f['original']} -> {f['printed']}; "
-                      f"{'not detected' if not found else 'suspect ' + found[0]['suspect']}", file=sys.stderr)
-            if found and found[0]["suspect"] == cell:
+                      f"{'not detected' if not found else 'suspect ' + top}", file=sys.stderr)
+            if top in planted:
                 t["localised"] += 1
-                if f["original"] is not None and any(abs(s - f["original"]) < 1e-6 for s in found[0]["suggestions"]):
+                original = planted[top]
+                if original is not None and any(abs(s - original) < 1e-6 for s in found[0]["suggestions"]):
                     t["suggested"] += 1
             if i % 20 == 0:
                 print(f"  {i}/{len(faults)} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
