@@ -274,8 +274,16 @@ def run_rules(con, rules: list[Rule], waivers: list[Waiver]) -> Outcome:
         else:
             res.loc[idx, ["status", "waiver"]] = ["waived", f"{w.reason} ({w.date})"]
     res = follow_copies(res, cells)
-    values = con.execute("SELECT table_id, row_label, column_label, value, rounding, stat, geo_level, geo_axis "
-                         "FROM cells").df()
+    values = con.execute(r"""
+        SELECT table_id, row_label, column_label, value, rounding, stat, geo_level, geo_axis,
+               -- the mean of the neighbouring years of the same row and series: what a count 'should' be near
+               CASE WHEN stat = 'count' AND year IS NOT NULL THEN
+                    (coalesce(lag(value) OVER w, lead(value) OVER w) + coalesce(lead(value) OVER w, lag(value) OVER w)) / 2
+               END AS neighbour
+        FROM cells
+        WINDOW w AS (PARTITION BY table_id, row_label, regexp_replace(column_label, '\d{4}\**', '', 'g'), stat
+                     ORDER BY year, col_no)
+        ORDER BY table_id, row_no, col_no""").df()
     res = swaps(localise(res, cells, values), values)
     # templates return rows in no fixed order (DuckDB runs in parallel): store one order
     res = res.sort_values(["family", "rule", "instance"], kind="stable")

@@ -354,13 +354,13 @@ def weighted_mean(con, rule: Rule) -> pd.DataFrame:
         WITH pc AS (
             SELECT * FROM cells c WHERE stat = 'percent' AND geo_axis = 'row' AND {in_tables('c', rule)}),
         wt AS (
-            SELECT table_id, row_label, year, value AS n, half AS nh FROM cells c
+            SELECT table_id, row_label, column_label AS wcol, year, value AS n, half AS nh FROM cells c
             WHERE stat = 'count' AND {where('c', rule.params['weight'])} AND {in_tables('c', rule)}),
         kids AS (SELECT parent, level, count(*) AS n FROM geo WHERE parent <> '' AND level <> 'bucket' GROUP BY ALL),
         pairs AS (
             SELECT p.table_id, p.row_label, p.column_label, p.printed, p.value AS lhs, p.rounding, k.level, k.n AS kids,
                    c.row_label AS child, c.column_label AS child_col, c.value AS pv, c.rounding AS pr, c.marker,
-                   w.n, w.nh
+                   w.n, w.nh, w.wcol
             FROM pc p
             JOIN kids k ON k.parent = p.geo_code
             JOIN pc c ON c.table_id = p.table_id AND c.col_no = p.col_no
@@ -371,7 +371,10 @@ def weighted_mean(con, rule: Rule) -> pd.DataFrame:
             SELECT table_id, row_label, column_label, any_value(printed) AS printed, any_value(lhs) AS lhs,
                    any_value(rounding) AS rounding, sum(pv * n) / nullif(sum(n) FILTER (WHERE pv IS NOT NULL), 0) AS rhs,
                    sum(n) AS total, bool_or(pv IS NULL) AS blocked, count(DISTINCT child) AS present, any_value(kids) AS kids,
-                   list(struct_pack(t := table_id, r := child, c := child_col, coef := n) ORDER BY child) AS parts,
+                   -- the children's percentages and, as candidates with no weight of their own, their populations
+                   list_concat(list(struct_pack(t := table_id, r := child, c := child_col, coef := n) ORDER BY child),
+                               list(struct_pack(t := table_id, r := child, c := wcol, coef := 0.0) ORDER BY child))
+                     AS parts,
                    list(struct_pack(pv := pv, pr := pr, n := n, nh := nh) ORDER BY child) AS terms
             FROM pairs GROUP BY table_id, row_label, column_label, level)
         SELECT table_id, row_label, column_label, printed, lhs, rhs,

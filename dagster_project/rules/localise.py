@@ -33,25 +33,37 @@ def pattern(printed_value: float, suggested: float, imbalance: float, part_value
             return "one digit off"
         if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
             return "transposed digits"
+    if len(a) == len(b) + 1 and any(a[:i] + a[i + 1:] == b for i in range(len(a))):
+        return "an extra digit"
+    if len(b) == len(a) + 1 and any(b[:i] + b[i + 1:] == a for i in range(len(b))):
+        return "a dropped digit"
     if any(abs(abs(imbalance) - abs(v)) < 1e-6 and v for v in part_values):
         return "a component counted twice or left out"
     return None
 
 
-def _suggest(row, role: str, coef: float, current) -> float | None:
-    """The value of a suspect cell that makes this equation hold."""
+def _suggest(row, role: str, coef: float, current, other: float | None = None) -> float | None:
+    """The value of a suspect cell that makes this equation hold; ``other`` is the other part of a
+    share or evolution (numerator / denominator, current / base year)."""
     if current is None or pd.isna(current) or pd.isna(row["rhs"]):
         return float(row["rhs"]) if role == "lhs" and not pd.isna(row["rhs"]) else None
     if role == "lhs":  # lhs may be a function of the cell (SINE: total - others): undo the imbalance
         return float(current) - float(row["imbalance"]) if row["kind"] in LINEAR else float(row["rhs"])
     if row["kind"] in LINEAR and coef:
         return float(current) + float(row["imbalance"]) / coef
-    return None
+    printed = float(row["lhs"])
+    if other is None or pd.isna(other) or row["kind"] not in ("share", "evolution"):
+        return None
+    factor = printed / 100 if row["kind"] == "share" else 1 + printed / 100
+    if coef > 0:  # numerator, or the later year
+        return other * factor
+    return other / factor if factor else None
 
 
-def _cover(instances: set[str], by_cell: pd.Series, n_pass: pd.Series, fit) -> tuple[dict, dict]:
+def _cover(instances: set[str], by_cell: pd.Series, n_pass: pd.Series, fit, series_gain) -> tuple[dict, dict]:
     """Greedy cover of failing instances by cells: most instances explained first, then fewer passing
-    equations, then a recognisable fault pattern; cells still tied are all listed."""
+    equations, then a recognisable fault pattern, then the suggestion that best restores the cell's own
+    series; cells still tied are all listed."""
     assigned: dict[str, tuple] = {}
     ties: dict[str, list[tuple]] = {}
     open_instances = set(instances)
@@ -65,6 +77,11 @@ def _cover(instances: set[str], by_cell: pd.Series, n_pass: pd.Series, fit) -> t
         if len(best_cells) > 1:  # evidence beyond counts: does the suggested value fit a fault pattern?
             fits = [c for c in best_cells if fit(c, by_cell[c] & open_instances)]
             best_cells = fits or best_cells
+        if len(best_cells) > 1:  # ... and bring the cell back in line with its neighbouring years?
+            gains = {c: series_gain(c, by_cell[c] & open_instances) for c in best_cells}
+            best_gain = min(gains.values())
+            if best_gain < -0.05:
+                best_cells = [c for c in best_cells if gains[c] <= best_gain + 0.05]
         best = best_cells[0]
         explained = by_cell[best] & open_instances
         tied = [c for c in best_cells[1:] if by_cell[c] & explained]
@@ -90,17 +107,37 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
                                                    values.value))
     unit_of = {} if values is None or "rounding" not in values else dict(
         zip(zip(values.table_id, values.row_label, values.column_label), values.rounding))
+    neighbour_of = {} if values is None or "neighbour" not in values else dict(
+        zip(zip(values.table_id, values.row_label, values.column_label), values.neighbour))
+    row_kind = dict(zip(res["instance"], res["kind"]))
     rows = res.set_index("instance", drop=False)
     role_of = {(r.instance, r.table_id, r.row_label, r.column_label): (r.role, float(r.coef))
                for r in cells.itertuples()}
+    rhs_of: dict[str, list[tuple]] = {}
+    for r in cells[cells["role"] == "rhs"].itertuples():
+        rhs_of.setdefault(r.instance, []).append((r.table_id, r.row_label, r.column_label))
+
+    def suggestion(cell: tuple, inst: str) -> tuple[float | None, float | None]:
+        """(current value, suggested value) of ``cell`` to make instance ``inst`` hold."""
+        role, coef = role_of.get((inst, *cell), ("rhs", 0.0))
+        current = value_of.get(cell)
+        others = [c for c in rhs_of.get(inst, []) if c != cell] if row_kind.get(inst) in ("share", "evolution") else []
+        other = value_of.get(others[0]) if len(others) == 1 else None
+        return current, _suggest(rows.loc[inst], role, coef, current, other)
 
     def fit(cell: tuple, insts: set[str]) -> bool:
         inst = min(insts)
-        role, coef = role_of.get((inst, *cell), ("rhs", 0.0))
-        current = value_of.get(cell)
-        suggested = _suggest(rows.loc[inst], role, coef, current)
+        current, suggested = suggestion(cell, inst)
         return (suggested is not None and current is not None and not pd.isna(current)
                 and pattern(float(current), suggested, float(rows.loc[inst, "imbalance"]), []) is not None)
+
+    def series_gain(cell: tuple, insts: set[str]) -> float:
+        """How much closer the suggested value brings the cell to its neighbouring years (negative: closer)."""
+        near = neighbour_of.get(cell)
+        current, suggested = suggestion(cell, min(insts))
+        if near is None or pd.isna(near) or not near or suggested is None or current is None or pd.isna(current):
+            return 0.0
+        return (abs(suggested - near) - abs(float(current) - near)) / abs(near)
 
     assigned: dict[str, tuple] = {}
     ties: dict[str, list[tuple]] = {}
@@ -116,7 +153,7 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         todo = set(res.loc[scope, "instance"]) - set(assigned)
         fail_cells = involved[involved["instance"].isin(todo)]
         by_cell = fail_cells.groupby(key)["instance"].apply(set)
-        found, tied = _cover(todo, by_cell, n_pass, fit)
+        found, tied = _cover(todo, by_cell, n_pass, fit, series_gain)
         assigned.update(found)
         ties.update(tied)
     for idx in res.index[candidate & res["status"].isin(FAILED)]:
@@ -131,8 +168,7 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         if me.empty:  # the suspect is a row the table does not print
             res.loc[idx, ["suggestion", "pattern"]] = [float(row["imbalance"]), "row missing from the table"]
             continue
-        current = value_of.get(suspect)
-        suggested = _suggest(row, me.iloc[0]["role"], float(me.iloc[0]["coef"]), current)
+        current, suggested = suggestion(suspect, row["instance"])
         if suggested is None:
             continue
         parts = [value_of.get((r.table_id, r.row_label, r.column_label)) for r in mine[mine.role == "rhs"].itertuples()]
@@ -145,6 +181,15 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
             res.loc[idx, "pattern"] = (pattern(float(current), suggested, float(row["imbalance"]),
                                                [p for p in parts if p is not None and not pd.isna(p)])
                                        or _swapped(values, suspect, suggested))
+    # A share or an evolution holds for a range of values; a sum holds for one. Where a suspect's sums name
+    # a value, that value is the suggestion for all its equations.
+    exact = res[res["kind"].isin(LINEAR) & res["suggestion"].notna() & res["suspect_table"].notna()]
+    by_suspect = exact.groupby(["suspect_table", "suspect_row", "suspect_column"])["suggestion"].agg(
+        lambda s: s.iloc[0] if s.nunique() == 1 else None).dropna()
+    for cell, value in by_suspect.items():
+        at = (res["suspect_table"] == cell[0]) & (res["suspect_row"] == cell[1]) & (res["suspect_column"] == cell[2]) \
+            & ~res["kind"].isin(LINEAR) & res["suggestion"].notna()
+        res.loc[at, "suggestion"] = value
     for inst, cands in ties.items():
         at = res.index[res["instance"] == inst]
         note = f"one of {len(cands)} equally likely cells: " + "; ".join(" | ".join(c) for c in cands)
