@@ -14,6 +14,9 @@ import pandas as pd
 LINEAR = {"geo_sum", "component_sum", "code_formula", "cross_table", "sine_weight"}
 FAILED = {"fail", "waived"}
 TREND_BREAK_WAIVER = "registered trend break of this series in this year"
+SERIES_MARGIN = 0.001
+"""A suggestion restores a cell's series when it brings the cell closer to its neighbouring years by more
+than this share of their level (and clearly more than the other candidates' suggestions do)."""
 
 
 def _digits(value: float) -> str:
@@ -80,8 +83,8 @@ def _cover(instances: set[str], by_cell: pd.Series, n_pass: pd.Series, fit, seri
         if len(best_cells) > 1:  # ... and bring the cell back in line with its neighbouring years?
             gains = {c: series_gain(c, by_cell[c] & open_instances) for c in best_cells}
             best_gain = min(gains.values())
-            if best_gain < -0.05:
-                best_cells = [c for c in best_cells if gains[c] <= best_gain + 0.05]
+            if best_gain < -SERIES_MARGIN:
+                best_cells = [c for c in best_cells if gains[c] <= best_gain + SERIES_MARGIN]
         best = best_cells[0]
         explained = by_cell[best] & open_instances
         tied = [c for c in best_cells[1:] if by_cell[c] & explained]
