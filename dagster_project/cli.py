@@ -131,6 +131,15 @@ def extract(report: Path | None, only: tuple[str, ...]) -> None:
         _fail(f"give the report text file or set ${REPORT_ENV}")
     for ex in run(Path(report), sources_dir(), set(only) or None):
         out(f"{ex.table.id:4} {len(ex.rows):3} rows {len(ex.log):3} resolutions -> {ex.table.data_path}")
+    if not only:
+        from .catalogue import load_catalogue
+        from .files import read_text
+        from .narrative.figures import write
+        from .narrative.scan import body_figures, figures_path
+
+        found = body_figures(read_text(Path(report)).splitlines(), load_catalogue(sources_dir()))
+        write(figures_path(sources_dir()), found)
+        out(f"body text: {len(found)} figures -> {figures_path(sources_dir())}")
 
 
 def _instance(announce=print):
@@ -431,6 +440,41 @@ def lineage(warehouse: Path | None, wait: float) -> None:
     with connect(path, read_only=True, wait=wait) as con:
         require_tables(con, path, "derived.edges", "derived.registry")
         out(json.dumps(facets(con), ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.option("--list", "show", type=click.Choice(["confirmed", "contradicts", "external", "unresolved", "all"]),
+              help="Also list the figures of this class, one line each.")
+@click.option("--json", "as_json", is_flag=True, help="Every figure with its class and link, as JSON.")
+@WAREHOUSE
+@WAIT
+@one_line_errors
+def narrative(show: str | None, as_json: bool, warehouse: Path | None, wait: float) -> None:
+    """Classify every figure of the body text against the tables: counts per section and class.
+
+    \b
+    confirmed    a table cell, difference, evolution or %-point change gives it (or a curated claim passes)
+    contradicts  a curated claim fails or is waived: the text disagrees with its table
+    external     no table holds it; the text names its source
+    unresolved   none of these
+    """
+    from .narrative.link import counts
+    from .narrative.scan import classify
+    from .project import load_project
+
+    project = load_project()
+    path = warehouse or default_path()
+    with connect(path, read_only=True, wait=wait) as con:
+        require_tables(con, path, "ref.geography", "checks.results")
+        linked = classify(con, project.sources, project.tables)
+    if as_json:
+        out(linked.drop(columns=["sentence"]).to_json(orient="records", force_ascii=False, indent=1))
+        return
+    out(counts(linked).to_string())
+    if show:
+        for r in linked[linked.cls.eq(show) | (show == "all")].itertuples():
+            where = f"{r.table_id} | {r.row_label} | {r.column_label}" if r.table_id else r.source or "-"
+            out(f"line {r.line:<5} {r.figure:>10}  {r.cls:<11} {r.how or '':<10} {where}")
 
 
 @main.command()

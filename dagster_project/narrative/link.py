@@ -1,0 +1,151 @@
+"""Link each body-text figure to the table quantity it quotes, and classify it.
+
+Candidate quantities are built set-based in DuckDB from the published cells: the cell itself, and per
+series (same table, row and column label up to the year) every difference, growth rate (evolutie) and
+%-point change between two years. A figure matches a quantity when they agree at the figure's printed
+precision plus the quantity's own rounding. The sentence then has to agree: a year it names must be
+the quantity's year, an area it names must be the quantity's area, and at least one of its words must
+occur in the quantity's row, column or table title.
+
+Classes: ``confirmed`` (linked, or a passing curated claim), ``contradicts`` (a failing or waived
+curated claim: the text is the suspect), ``external`` (no table holds it and the text names a source),
+``unresolved`` (neither).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+CLASSES = ["confirmed", "contradicts", "external", "unresolved"]
+
+# Which quantities a figure of each printed kind can quote; `abs` where the text drops the sign of a decrease.
+QUANTITIES = """
+    WITH c AS (SELECT *, regexp_replace(column_label, '\\d{4}\\**', '', 'g') AS skey
+               FROM narrative_cells WHERE value IS NOT NULL),
+    pairs AS (
+        SELECT a.table_id, a.row_label, b.column_label, a.column_label AS column0, b.year, a.year AS year0,
+               b.geo_code, a.stat, a.value AS v0, b.value AS v1, a.rounding / 2 AS h0, b.rounding / 2 AS h1
+        FROM c a JOIN c b ON a.table_id = b.table_id AND a.row_label = b.row_label AND a.skey = b.skey
+                          AND a.year < b.year)
+    SELECT 'cell' AS how, table_id, row_label, column_label, NULL AS column0, year, NULL::BIGINT AS year0,
+           geo_code, stat, value, rounding / 2 AS half FROM c
+    UNION ALL
+    SELECT 'difference', table_id, row_label, column_label, column0, year, year0, geo_code, stat, v1 - v0, h0 + h1
+    FROM pairs WHERE stat = 'count'
+    UNION ALL
+    SELECT 'evolution', table_id, row_label, column_label, column0, year, year0, geo_code, stat,
+           100 * (v1 - v0) / v0, 100 * (h1 / abs(v0) + abs(v1) * h0 / (v0 * v0))
+    FROM pairs WHERE stat = 'count' AND v0 <> 0
+    UNION ALL
+    SELECT 'point', table_id, row_label, column_label, column0, year, year0, geo_code, stat, v1 - v0, h0 + h1
+    FROM pairs WHERE stat IN ('percent', 'share')"""
+
+MATCH = """
+    SELECT f.id, q.*
+    FROM narrative_figures f JOIN narrative_quantities q ON (
+        (f.kind = 'count' AND ((q.how = 'cell' AND q.stat = 'count') OR q.how = 'difference')
+             AND abs(abs(q.value) - f.value) <= f.rounding / 2 + q.half + 1e-9)
+     OR (f.kind = 'signed_count' AND q.how = 'difference' AND abs(q.value - f.value) <= f.rounding / 2 + q.half + 1e-9)
+     OR (f.kind = 'percent' AND ((q.how = 'cell' AND q.stat <> 'count') OR q.how = 'evolution')
+             AND abs(abs(q.value) - f.value) <= f.rounding / 2 + q.half + 1e-9)
+     OR (f.kind = 'signed_percent' AND (q.how = 'evolution' OR (q.how = 'cell' AND q.stat = 'evolution'))
+             AND abs(q.value - f.value) <= f.rounding / 2 + q.half + 1e-9)
+     OR (f.kind = 'point' AND q.how = 'point' AND abs(abs(q.value) - f.value) <= f.rounding / 2 + q.half + 1e-9))
+    WHERE (q.how = 'cell' AND (len(f.years) = 0 OR q.year IS NULL OR list_contains(f.years, q.year))
+           OR list_contains(f.years, q.year) AND list_contains(f.years, q.year0))
+      AND (q.geo_code IS NULL OR list_contains(f.areas, q.geo_code)
+           OR (len(f.areas) = 0 AND q.geo_code = '30000'))"""
+
+YEAR = re.compile(r"\b(20[12]\d)\b")
+WORD = re.compile(r"[a-zà-ÿ][a-zà-ÿ-]{4,}")
+STOP = {"west-vlaanderen", "vlaanderen", "vlaamse", "west-vlaamse", "personen", "tussen", "periode", "aantal",
+        "totaal", "totale", "gewest", "respectievelijk", "procent", "daling", "stijging", "toename", "afname",
+        "zijnde", "binnen", "werden", "wordt", "vinden", "tellen", "waren", "hebben", "aandeel", "evolutie",
+        "treden", "gewest", "provincie", "tewerkstelling", "werkzoekenden", "aantallen", "meer", "minder"}
+
+
+def _stem(word: str) -> str:
+    return word[:6]
+
+
+def _areas(text: str, geo_names: dict[str, str]) -> set[str]:
+    """Area codes a sentence names; 'Vlaanderen'/'Vlaamse' without 'West-' is the Vlaams Gewest."""
+    found = set()
+    if re.search(r"West-Vla", text):
+        found.add("30000")
+    if re.search(r"\b(Vlaanderen|Vlaams|Vlaamse)\b", text.replace("West-Vla", "WV")):
+        found.add("02000")
+    for name, code in geo_names.items():
+        if len(name) > 4 and name not in ("West-Vlaanderen", "Vlaams Gewest") and re.search(rf"\b{re.escape(name)}\b", text):
+            found.add(code)
+    return found
+
+
+def _score(fig, cand, titles: dict[str, str]) -> float:
+    """How many of the sentence's words the candidate's labels hold (years and areas are filtered in SQL)."""
+    sentence = fig.sentence
+    label = f"{cand.row_label} {cand.column_label} {titles.get(cand.table_id, '')}".lower()
+    words = {_stem(w) for w in WORD.findall(sentence.lower()) if w not in STOP and _stem(w) not in STOP}
+    hits = sum(1 for w in words if w in label)
+    return hits + (0.5 if cand.how == "cell" else 0)
+
+
+def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str, str],
+         claims: pd.DataFrame) -> pd.DataFrame:
+    """One row per figure: class, link (table | row | column, how) and the source it names.
+
+    ``narrative_cells`` must be a relation of published cells; ``claims`` holds the curated claims'
+    results (line, printed, status, cells)."""
+    context = figures.assign(
+        years=[sorted({int(y) for y in YEAR.findall(f.sentence)} or {int(y) for y in YEAR.findall(f.before)})
+               for f in figures.itertuples()],
+        areas=[sorted(_areas(f.sentence, geo_names)) for f in figures.itertuples()])
+    con.register("narrative_figures", context)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE narrative_quantities AS {QUANTITIES}")
+    matches = con.execute(MATCH).df()
+    by_fig = dict(tuple(matches.groupby("id"))) if len(matches) else {}
+    curated = {(int(r.line), _norm(r.printed)): r for r in claims.itertuples()}
+    out = []
+    for fig in figures.itertuples():
+        row = {"id": fig.id, "line": fig.line, "section": fig.section, "figure": fig.figure, "kind": fig.kind,
+               "source": fig.source, "sentence": fig.sentence, "how": "", "table_id": "", "row_label": "",
+               "column_label": "", "column0": "", "quantity": None, "claim": ""}
+        claim = curated.get((int(fig.line), _norm(fig.figure)))
+        if claim is not None:
+            row.update(cls="confirmed" if claim.status == "pass" else "contradicts", how="claim",
+                       claim=claim.claim, quantity=claim.rhs, table_id=claim.table_id, row_label=claim.row_label,
+                       column_label=claim.column_label)
+            out.append(row)
+            continue
+        best, best_score = None, -1.0
+        for cand in (by_fig.get(fig.id, pd.DataFrame()).itertuples()):
+            s = _score(fig, cand, titles)
+            if s > best_score:
+                best, best_score = cand, s
+        # A round percentage ('45%') matches some cell by chance: it needs two words of context; a count of
+        # five digits or more that equals a cell of the year and area the sentence names needs none.
+        needed = 0 if fig.kind == "count" and fig.value >= 10000 else 2 if fig.rounding >= 1 and fig.kind != "count" else 1
+        strong = best is not None and best_score >= needed
+        if strong:
+            row.update(cls="confirmed", how=best.how, table_id=best.table_id, row_label=best.row_label,
+                       column_label=best.column_label, column0=best.column0 or "", quantity=best.value)
+        else:
+            row["cls"] = "external" if fig.source else "unresolved"
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _norm(printed: str) -> str:
+    return printed.replace(" ", "").lstrip("+")
+
+
+def counts(linked: pd.DataFrame) -> pd.DataFrame:
+    """Figures per section and class, in report order, with a total row."""
+    t = pd.crosstab(linked.section, linked.cls).reindex(columns=CLASSES, fill_value=0)
+    t = t.loc[linked.drop_duplicates("section").section]
+    t.loc["Total"] = t.sum()
+    t["figures"] = t.sum(axis=1)
+    t["classified %"] = (100 * (t.figures - t.unresolved) / t.figures).round(1)
+    return t

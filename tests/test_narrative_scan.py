@@ -1,0 +1,71 @@
+"""The body-text scan: every figure extracted with its line, linked to its table quantity, classified."""
+
+from __future__ import annotations
+
+import duckdb
+
+from dagster_project.narrative.figures import FIELDS
+from dagster_project.narrative.scan import body_figures, classify, figures_path, load_figures
+
+from conftest import SOURCES
+
+
+def test_committed_figures_are_a_fresh_extraction(report_lines, tables):
+    fresh = body_figures(report_lines, tables)
+    committed = load_figures(SOURCES)
+    assert len(fresh) == len(committed) >= 450
+    assert [f["id"] for f in fresh] == committed.id.tolist()
+    assert [f["figure"] for f in fresh] == committed.figure.tolist()
+
+
+def test_figures_keep_line_footnote_and_kind():
+    figs = load_figures(SOURCES).set_index("id")
+    assert tuple(figs.loc["L211.1", ["line", "figure", "kind"]]) == (211, "26.518", "count")
+    # '45.80220' is 45.802 with footnote 20 glued to it
+    assert tuple(figs.loc["L539.1", ["figure", "footnote"]]) == ("45.802", "20")
+    assert figs.loc["L752.1", "kind"] == "signed_count" and figs.loc["L189.1", "kind"] == "point"
+    assert not figs.figure.str.contains("2019").any()  # years are no figures
+    # the source the text gives: a footnote's organisation, or the Bron under the chart it refers to
+    assert "Vlaamse arbeidsrekening" in figs.loc["L120.1", "source"]
+    assert figs.loc["L211.1", "source"].startswith("VDAB")
+
+
+def _classify(warehouse, sources=SOURCES, tables=None):
+    from dagster_project.catalogue import load_catalogue
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return classify(con, sources, tables or load_catalogue(SOURCES)).set_index("id")
+
+
+def test_real_figures_are_linked_to_their_cells(built_warehouse):
+    linked = _classify(built_warehouse[0])
+    r = linked.loc["L264.1"]  # 'werkzoekenden die twee jaar of langer werkloos zijn (7.464 nwwz)'
+    assert (r.cls, r.table_id, r.row_label, r.column_label) == (
+        "confirmed", "T01", "Langdurige werklozen (>= 2 jaar)", "West-Vlaanderen | 2019")
+    r = linked.loc["L970.1"]  # '+6,9%' invaliden loontrekkenden 2018-2019: an evolution of Tabel 3
+    assert (r.cls, r.how, r.table_id) == ("confirmed", "evolution", "B03")
+    assert linked.loc["L211.1", "how"] == "claim" and linked.loc["L211.1", "cls"] == "confirmed"
+    # the waived curated claim (Tabel 6 prints 175.505 for the Vlaams Gewest 2019): the text contradicts it
+    assert linked.loc["L602.2", "cls"] == "contradicts"
+    assert linked.loc["L945.1", "table_id"] == "B03"
+    assert set(linked.cls) <= {"confirmed", "contradicts", "external", "unresolved"}
+
+
+def test_a_changed_figure_is_no_longer_confirmed(built_warehouse, sources_copy):
+    path = figures_path(sources_copy)
+    text = path.read_text(encoding="utf-8")
+    assert ",7.464,count,7464," in text
+    path.write_text(text.replace(",7.464,count,7464,", ",7.446,count,7446,"), encoding="utf-8")
+    r = _classify(built_warehouse[0], sources_copy).loc["L264.1"]
+    assert r.cls != "confirmed" and r.table_id == ""
+
+
+def test_a_malformed_figures_file_is_named(sources_copy):
+    import pytest
+
+    from dagster_project.files import SourceError
+
+    path = figures_path(sources_copy)
+    path.write_text(",".join(FIELDS[:-1]) + "\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="figures.csv:1: header must be"):
+        load_figures(sources_copy)
