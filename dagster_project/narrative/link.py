@@ -3,9 +3,12 @@
 Candidate quantities are built set-based in DuckDB from the published cells: the cell itself, and per
 series (same table, row and column label up to the year) every difference, growth rate (evolutie) and
 %-point change between two years. A figure matches a quantity when they agree at the figure's printed
-precision plus the quantity's own rounding. The sentence then has to agree: a year it names must be
-the quantity's year, an area it names must be the quantity's area, and at least one of its words must
-occur in the quantity's row, column or table title.
+precision plus the quantity's own rounding. The sentence then has to agree: the quantity's year (both
+years of a change) must be one the sentence names, else one its paragraph names, else the report's
+year 2019; its area must be one the sentence names (West-Vlaanderen when it names none); a share of
+the Vlaams Gewest needs both areas named, an unsigned percentage read as a printed growth rate needs a
+word of change; and the sentence's words must occur in the quantity's row, column or table title (two
+for a round percentage, none for a count of five digits or more).
 
 Classes: ``confirmed`` (linked, or a passing curated claim), ``contradicts`` (a failing or waived
 curated claim: the text is the suspect), ``external`` (no table holds it and the text names a source),
@@ -53,12 +56,19 @@ MATCH = """
      OR (f.kind = 'signed_percent' AND (q.how = 'evolution' OR (q.how = 'cell' AND q.stat = 'evolution'))
              AND abs(q.value - f.value) <= f.rounding / 2 + q.half + 1e-9)
      OR (f.kind = 'point' AND q.how = 'point' AND abs(abs(q.value) - f.value) <= f.rounding / 2 + q.half + 1e-9))
-    WHERE (q.how = 'cell' AND (len(f.years) = 0 OR q.year IS NULL OR list_contains(f.years, q.year))
+    WHERE (q.how = 'cell' AND (q.year IS NULL OR list_contains(f.years, q.year))
            OR list_contains(f.years, q.year) AND list_contains(f.years, q.year0))
+      -- an unsigned percentage quotes a printed growth rate only where the sentence speaks of one, and
+      -- a share of the Vlaams Gewest only where it names both areas
+      AND NOT (q.how = 'cell' AND q.stat = 'evolution' AND f.kind = 'percent' AND NOT f.trend)
+      AND NOT (q.stat = 'share' AND NOT (list_contains(f.areas, '30000') AND list_contains(f.areas, '02000')))
       AND (q.geo_code IS NULL OR list_contains(f.areas, q.geo_code)
-           OR (len(f.areas) = 0 AND q.geo_code = '30000'))"""
+           OR (len(f.areas) = 0 AND q.geo_code = '30000'))
+    ORDER BY f.id, q.table_id, q.row_label, q.column_label, q.how, q.column0"""
 
+REPORT_YEAR = 2019
 YEAR = re.compile(r"\b(20[12]\d)\b")
+TREND = re.compile(r"daal|dalin|stijg|gesteg|toenam|toename|afname|afnam|nam .{0,40}(?:toe|af)\b|evolu|groei", re.I)
 WORD = re.compile(r"[a-zà-ÿ][a-zà-ÿ-]{4,}")
 STOP = {"west-vlaanderen", "vlaanderen", "vlaamse", "west-vlaamse", "personen", "tussen", "periode", "aantal",
         "totaal", "totale", "gewest", "respectievelijk", "procent", "daling", "stijging", "toename", "afname",
@@ -99,9 +109,11 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
     ``narrative_cells`` must be a relation of published cells; ``claims`` holds the curated claims'
     results (line, printed, status, cells)."""
     context = figures.assign(
-        years=[sorted({int(y) for y in YEAR.findall(f.sentence)} or {int(y) for y in YEAR.findall(f.before)})
-               for f in figures.itertuples()],
-        areas=[sorted(_areas(f.sentence, geo_names)) for f in figures.itertuples()])
+        # a sentence that names no year, in a paragraph that names none, speaks of the report's year
+        years=[sorted({int(y) for y in YEAR.findall(f.sentence)} or {int(y) for y in YEAR.findall(f.before)}
+                      or {REPORT_YEAR}) for f in figures.itertuples()],
+        areas=[sorted(_areas(f.sentence, geo_names)) for f in figures.itertuples()],
+        trend=[bool(TREND.search(f.sentence)) for f in figures.itertuples()])
     con.register("narrative_figures", context)
     con.execute(f"CREATE OR REPLACE TEMP TABLE narrative_quantities AS {QUANTITIES}")
     matches = con.execute(MATCH).df()
