@@ -1,4 +1,4 @@
-"""`ladder`: the project's command line (sources, extract, run, validate, waivers, trace, lineage, ui).
+"""`ladder`: the project's command line (sources, extract, run, validate, waivers, trace, lineage, narrative, ui).
 
 Every command checks the declarative files first. Exit codes: 0 all checked and consistent; 1 a check
 failed (an unwaived error, a stale or changed waiver, a failed step); 2 the command could not do its
