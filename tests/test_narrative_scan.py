@@ -70,3 +70,18 @@ def test_a_malformed_figures_file_is_named(sources_copy):
     path.write_text(",".join(FIELDS[:-1]) + "\n", encoding="utf-8")
     with pytest.raises(SourceError, match="figures.csv:1: header must be"):
         load_figures(sources_copy)
+
+
+def test_a_figure_that_is_no_number_names_its_line(sources_copy):
+    import pytest
+
+    from dagster_project.files import SourceError
+
+    path = figures_path(sources_copy)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fields = lines[6].split(",")
+    fields[1] = "abc"
+    lines[6] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"figures.csv:7: line, value and rounding must be numbers, not 'abc'"):
+        load_figures(sources_copy)

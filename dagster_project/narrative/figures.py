@@ -44,7 +44,7 @@ class Line:
 
 
 def _number(figure: str) -> tuple[float, float]:
-    core = figure.replace(" ", "").rstrip("%").replace("-punt", "").rstrip("%")
+    core = figure.rstrip("%")
     sign = -1.0 if core.startswith("-") else 1.0
     core = core.lstrip("+-").replace(".", "")
     whole, _, dec = core.partition(",")
@@ -129,6 +129,7 @@ def extract(report: list[str], last_line: int, skip: list[tuple[int, int]]) -> l
             headings[ln.no] = (f"{h.group('num')} {h.group('title').strip()}" if h.group("num")
                                else h.group("deel").strip().capitalize())
     out: list[dict] = []
+    taken: set[tuple[int, int]] = set()  # (line, position): a signed plain number is also a figure match
     for block in _paragraphs(lines):
         for ln in block:
             if ln.no in headings:
@@ -141,8 +142,9 @@ def extract(report: list[str], last_line: int, skip: list[tuple[int, int]]) -> l
                     continue
                 for m in list(FIGURE.finditer(ln.text)) + list(SIGNED_PLAIN.finditer(ln.text)):
                     fig = _figure(m)
-                    if fig is None or (ln.no, m.start()) in {(o["line"], o["_pos"]) for o in out}:
+                    if fig is None or (ln.no, m.start()) in taken:
                         continue
+                    taken.add((ln.no, m.start()))
                     value, rounding = _number(fig["figure"])
                     fn = fig.pop("footnote")
                     note = notes.get(int(fn), "") if fn else ""

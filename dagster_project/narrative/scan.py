@@ -35,11 +35,12 @@ def load_figures(sources: Path) -> pd.DataFrame:
     for no, r in enumerate(rows, start=2):
         if len(r) != len(header):
             raise SourceError(path, no, f"{len(r)} fields, expected {len(header)}")
-    frame = pd.DataFrame(rows, columns=header)
-    try:
-        return frame.astype({"line": int, "value": float, "rounding": float})
-    except ValueError as exc:
-        raise SourceError(path, None, f"line, value and rounding must be numbers ({exc})") from None
+        try:
+            int(r[1]), float(r[5]), float(r[6])
+        except ValueError:
+            raise SourceError(path, no, f"line, value and rounding must be numbers, not {r[1]!r}, {r[5]!r}, "
+                                        f"{r[6]!r}") from None
+    return pd.DataFrame(rows, columns=header).astype({"line": int, "value": float, "rounding": float})
 
 
 def classify(con, sources: Path, tables: list[Table]) -> pd.DataFrame:
