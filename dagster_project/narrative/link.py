@@ -11,7 +11,8 @@ word of change; and the sentence's words must occur in the quantity's row, colum
 for a round percentage, none for a count of five digits or more).
 
 Classes: ``confirmed`` (linked, or a passing curated claim), ``contradicts`` (a failing or waived
-curated claim: the text is the suspect), ``external`` (no table holds it and the text names a source),
+curated claim: the text is the suspect), ``external`` (the text names a source, and no quantity of the year and area its sentence names shares
+a word with it),
 ``unresolved`` (neither).
 """
 
@@ -69,6 +70,7 @@ MATCH = """
 REPORT_YEAR = 2019
 YEAR = re.compile(r"\b(20[12]\d)\b")
 TREND = re.compile(r"daal|dalin|stijg|gesteg|toenam|toename|afname|afnam|nam .{0,40}(?:toe|af)\b|evolu|groei", re.I)
+ANAPHORA = re.compile(r"\b(?:hun|hen|zij|deze groep|die groep)\b", re.I)
 WORD = re.compile(r"[a-zà-ÿ][a-zà-ÿ-]{4,}")
 STOP = {"west-vlaanderen", "vlaanderen", "vlaamse", "west-vlaamse", "personen", "tussen", "periode", "aantal",
         "totaal", "totale", "gewest", "respectievelijk", "procent", "daling", "stijging", "toename", "afname",
@@ -83,9 +85,9 @@ def _stem(word: str) -> str:
 def _areas(text: str, geo_names: dict[str, str]) -> set[str]:
     """Area codes a sentence names; 'Vlaanderen'/'Vlaamse' without 'West-' is the Vlaams Gewest."""
     found = set()
-    if re.search(r"West-Vla", text):
+    if re.search(r"West-\s?Vla", text):
         found.add("30000")
-    if re.search(r"\b(Vlaanderen|Vlaams|Vlaamse)\b", text.replace("West-Vla", "WV")):
+    if re.search(r"\b(Vlaanderen|Vlaams|Vlaamse)\b", re.sub(r"West-\s?Vla", "WV", text)):
         found.add("02000")
     for name, code in geo_names.items():
         if len(name) > 4 and name not in ("West-Vlaanderen", "Vlaams Gewest") and re.search(rf"\b{re.escape(name)}\b", text):
@@ -93,13 +95,30 @@ def _areas(text: str, geo_names: dict[str, str]) -> set[str]:
     return found
 
 
-def _score(fig, cand, titles: dict[str, str]) -> float:
-    """How many of the sentence's words the candidate's labels hold (years and areas are filtered in SQL)."""
-    sentence = fig.sentence
+def _score(fig, cand, titles: dict[str, str], geo_names: dict[str, str]) -> float:
+    """How many of the sentence's words the candidate's labels hold (years and areas are filtered in SQL).
+
+    Zero unless one of them is in what tells the candidate apart: its row and column labels without
+    area names and years, or, where those name only areas and years, its table's title."""
     label = f"{cand.row_label} {cand.column_label} {titles.get(cand.table_id, '')}".lower()
-    words = {_stem(w) for w in WORD.findall(sentence.lower()) if w not in STOP and _stem(w) not in STOP}
-    hits = sum(1 for w in words if w in label)
+    distinct = f"{cand.row_label} {cand.column_label}"
+    for name in sorted(geo_names, key=len, reverse=True):
+        distinct = re.sub(re.escape(name), " ", distinct, flags=re.I)
+    distinct = " ".join(_words(distinct) or _words(titles.get(cand.table_id, "")))
+    own = _words(fig.sentence)
+    # a sentence that points back ('hun aantal') speaks of what the sentence before names
+    previous = (_words(re.split(r"(?<=[.!?])\s", fig.before.strip())[-1]) - own
+                if fig.before.strip() and ANAPHORA.search(fig.sentence) else set())
+    if not any(w in distinct for w in own | previous):
+        return 0.0
+    hits = sum(1 for w in own if w in label) + 0.5 * sum(1 for w in previous if w in label)
     return hits + (0.5 if cand.how == "cell" else 0)
+
+
+def _words(text: str) -> set[str]:
+    """Stems of a text's content words (five letters or more, no stop word, no 'West-' of a line wrap)."""
+    words = (w.strip("-") for w in WORD.findall(text.lower()))
+    return {_stem(w) for w in words if len(w) >= 5 and w not in STOP and _stem(w) not in STOP}
 
 
 def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str, str],
@@ -133,7 +152,7 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
             continue
         best, best_score = None, -1.0
         for cand in (by_fig.get(fig.id, pd.DataFrame()).itertuples()):
-            s = _score(fig, cand, titles)
+            s = _score(fig, cand, titles, geo_names)
             if s > best_score:
                 best, best_score = cand, s
         # A round percentage ('45%') matches some cell by chance: it needs two words of context; a count of
@@ -144,7 +163,9 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
             row.update(cls="confirmed", how=best.how, table_id=best.table_id, row_label=best.row_label,
                        column_label=best.column_label, column0=best.column0 or "", quantity=best.value)
         else:
-            row["cls"] = "external" if fig.source else "unresolved"
+            # external: the text names a source and no table quantity of its year and area shares a word
+            # of its sentence
+            row["cls"] = "external" if fig.source and best_score < 1 else "unresolved"
         out.append(row)
     return pd.DataFrame(out)
 
