@@ -184,23 +184,24 @@ def follow_copies(res: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     warning on both is one finding about the original."""
     key = ["table_id", "row_label", "column_label"]
     rhs = cells[cells["role"] == "rhs"]
-    single = rhs.groupby("instance").filter(lambda g: len(g) == 1 and g["coef"].iloc[0] == 1.0)
+    n_rhs = rhs.groupby("instance")["coef"].transform("size")
+    single = rhs[(n_rhs == 1) & (rhs["coef"] == 1.0)]
     copied = res.loc[res["status"].isin(["pass", "waived"]) & (res["kind"] != "series"), ["instance", *key]]
     origins = single.merge(copied, on="instance", suffixes=("_origin", ""))
-    origin_of = {tuple(r[k] for k in key): tuple(r[f"{k}_origin"] for k in key) for _, r in origins.iterrows()}
+    origin_of = dict(zip(zip(*(origins[k] for k in key)), zip(*(origins[f"{k}_origin"] for k in key))))
     series = res[res["kind"] == "series"]
-    by_cell = {tuple(r[k] for k in key): r for _, r in series.iterrows()}
+    status_of = dict(zip(zip(*(series[k] for k in key)), series["status"]))
     res = res.copy()
     res["copy_of"] = pd.Series([None] * len(res), index=res.index, dtype=object)
     for idx in series.index[series["status"] == "fail"]:
         origin = origin_of.get(tuple(res.loc[idx, k] for k in key))
-        mine = by_cell.get(origin) if origin else None
+        mine = status_of.get(origin) if origin else None
         if mine is None:
             continue
         cell = " | ".join(origin)
-        if mine["status"] == "waived":
+        if mine == "waived":
             res.loc[idx, ["status", "waiver"]] = ["waived", f"{TREND_BREAK_WAIVER} ({cell}, which this cell repeats)"]
-        elif mine["status"] == "fail":
+        elif mine == "fail":
             res.at[idx, "copy_of"] = origin
     return res
 
@@ -243,10 +244,16 @@ def _mismatch(w: Waiver, row) -> str | None:
     return "; ".join(why) or None
 
 
-def run_rules(con, rules: list[Rule], waivers: list[Waiver]) -> Outcome:
+def evaluate_rules(con, rules: list[Rule]) -> list[pd.DataFrame]:
+    """Every rule's instances, one frame per rule (in the order of ``rules``), selectors checked first."""
     check_selectors(con, rules)
-    frames = [evaluate_rule(con, rule) for rule in rules]
-    frames = [f for f in frames if len(f)]
+    return [evaluate_rule(con, rule) for rule in rules]
+
+
+def run_rules(con, rules: list[Rule], waivers: list[Waiver], frames: list[pd.DataFrame] | None = None) -> Outcome:
+    """Evaluate ``rules`` (or take their frames from ``evaluate_rules``), apply waivers, name suspects."""
+    frames = evaluate_rules(con, rules) if frames is None else frames
+    frames = [f.copy() for f in frames if len(f)]
     res = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RESULT_COLUMNS + ["parts"])
     check_instances(res, rules)
     res["instance"] = res["rule"] + ": " + res["table_id"] + " | " + res["row_label"] + " | " + res["column_label"]

@@ -48,6 +48,8 @@ def pattern(printed_value: float, suggested: float, imbalance: float, part_value
 def _suggest(row, role: str, coef: float, current, other: float | None = None) -> float | None:
     """The value of a suspect cell that makes this equation hold; ``other`` is the other part of a
     share or evolution (numerator / denominator, current / base year)."""
+    if row["kind"] == "markers":  # a figure where a marker belongs (or the reverse): no value to suggest
+        return None
     if current is None or pd.isna(current) or pd.isna(row["rhs"]):
         return float(row["rhs"]) if role == "lhs" and not pd.isna(row["rhs"]) else None
     if role == "lhs":  # lhs may be a function of the cell (SINE: total - others): undo the imbalance
@@ -70,9 +72,14 @@ def _cover(instances: set[str], by_cell: pd.Series, n_pass: pd.Series, fit, seri
     assigned: dict[str, tuple] = {}
     ties: dict[str, list[tuple]] = {}
     open_instances = set(instances)
+    by_cell, n_pass = dict(by_cell.items()), dict(n_pass.items())
+    cells_of: dict[str, set] = {}
+    for c, insts in by_cell.items():
+        for inst in insts:
+            cells_of.setdefault(inst, set()).add(c)
     while open_instances:
-        scores = {c: (len(insts & open_instances), -int(n_pass.get(c, 0))) for c, insts in by_cell.items()
-                  if insts & open_instances}
+        near = set().union(*(cells_of.get(i, ()) for i in open_instances))
+        scores = {c: (len(by_cell[c] & open_instances), -int(n_pass.get(c, 0))) for c in near}
         if not scores:
             break
         top = max(scores.values())
@@ -113,7 +120,9 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
     neighbour_of = {} if values is None or "neighbour" not in values else dict(
         zip(zip(values.table_id, values.row_label, values.column_label), values.neighbour))
     row_kind = dict(zip(res["instance"], res["kind"]))
-    rows = res.set_index("instance", drop=False)
+    rows = {r["instance"]: r for r in res[["instance", "kind", "lhs", "rhs", "imbalance"]].to_dict("records")}
+    flagged = set(res.loc[candidate & res["status"].isin(FAILED), "instance"])
+    cells_by_instance = dict(iter(cells[cells["instance"].isin(flagged)].groupby("instance", sort=False)))
     role_of = {(r.instance, r.table_id, r.row_label, r.column_label): (r.role, float(r.coef))
                for r in cells.itertuples()}
     rhs_of: dict[str, list[tuple]] = {}
@@ -126,13 +135,13 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         current = value_of.get(cell)
         others = [c for c in rhs_of.get(inst, []) if c != cell] if row_kind.get(inst) in ("share", "evolution") else []
         other = value_of.get(others[0]) if len(others) == 1 else None
-        return current, _suggest(rows.loc[inst], role, coef, current, other)
+        return current, _suggest(rows[inst], role, coef, current, other)
 
     def fit(cell: tuple, insts: set[str]) -> bool:
         inst = min(insts)
         current, suggested = suggestion(cell, inst)
         return (suggested is not None and current is not None and not pd.isna(current)
-                and pattern(float(current), suggested, float(rows.loc[inst, "imbalance"]), []) is not None)
+                and pattern(float(current), suggested, float(rows[inst]["imbalance"]), []) is not None)
 
     def series_gain(cell: tuple, insts: set[str]) -> float:
         """How much closer the suggested value brings the cell to its neighbouring years (negative: closer)."""
@@ -159,17 +168,18 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         found, tied = _cover(todo, by_cell, n_pass, fit, series_gain)
         assigned.update(found)
         ties.update(tied)
+    named: dict[int, dict] = {}
     for idx in res.index[candidate & res["status"].isin(FAILED)]:
-        row = res.loc[idx]
+        row = rows[res.at[idx, "instance"]]
         suspect = assigned.get(row["instance"])
         if suspect is None:
             continue
-        res.loc[idx, ["suspect_table", "suspect_row", "suspect_column"]] = list(suspect)
-        mine = cells[cells["instance"] == row["instance"]]
+        out = named[idx] = {"suspect_table": suspect[0], "suspect_row": suspect[1], "suspect_column": suspect[2]}
+        mine = cells_by_instance[row["instance"]]
         me = mine[(mine.table_id == suspect[0]) & (mine.row_label == suspect[1]) & (mine.column_label == suspect[2])]
-        hint = row.get("pattern_hint")
+        hint = res.at[idx, "pattern_hint"] if "pattern_hint" in res else None
         if me.empty:  # the suspect is a row the table does not print
-            res.loc[idx, ["suggestion", "pattern"]] = [float(row["imbalance"]), "row missing from the table"]
+            out.update(suggestion=float(row["imbalance"]), pattern="row missing from the table")
             continue
         current, suggested = suggestion(suspect, row["instance"])
         if suggested is None:
@@ -177,19 +187,20 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         parts = [value_of.get((r.table_id, r.row_label, r.column_label)) for r in mine[mine.role == "rhs"].itertuples()]
         unit = unit_of.get(suspect)  # the value that makes the equations hold, as it would be printed
         unit = unit if unit and unit == unit else 0.001
-        res.loc[idx, "suggestion"] = round(round(suggested / unit) * unit, 6)
+        out["suggestion"] = round(round(suggested / unit) * unit, 6)
         if isinstance(hint, str):
-            res.loc[idx, "pattern"] = hint
+            out["pattern"] = hint
         elif current is not None and not pd.isna(current):
-            res.loc[idx, "pattern"] = (pattern(float(current), suggested, float(row["imbalance"]),
-                                               [p for p in parts if p is not None and not pd.isna(p)])
-                                       or _swapped(values, suspect, suggested))
+            out["pattern"] = (pattern(float(current), suggested, float(row["imbalance"]),
+                                      [p for p in parts if p is not None and not pd.isna(p)])
+                              or _swapped(values, suspect, suggested))
+    if named:
+        update = pd.DataFrame.from_dict(named, orient="index")
+        for col in update:
+            res.loc[update.index, col] = update[col].astype(object).where(update[col].notna(), None)
     # A share or an evolution holds for a range of values; a sum holds for one. Where a suspect's sums name
     # a value, that value is the suggestion for all its equations.
-    exact = res[res["kind"].isin(LINEAR) & res["suggestion"].notna() & res["suspect_table"].notna()]
-    by_suspect = exact.groupby(["suspect_table", "suspect_row", "suspect_column"])["suggestion"].agg(
-        lambda s: s.iloc[0] if s.nunique() == 1 else None).dropna()
-    for cell, value in by_suspect.items():
+    for cell, value in _exact_suggestions(res).items():
         at = (res["suspect_table"] == cell[0]) & (res["suspect_row"] == cell[1]) & (res["suspect_column"] == cell[2]) \
             & ~res["kind"].isin(LINEAR) & res["suggestion"].notna()
         res.loc[at, "suggestion"] = value
@@ -198,6 +209,14 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         note = f"one of {len(cands)} equally likely cells: " + "; ".join(" | ".join(c) for c in cands)
         res.loc[at, "pattern"] = [f"{p}; {note}" if isinstance(p, str) else note for p in res.loc[at, "pattern"]]
     return res
+
+
+def _exact_suggestions(res: pd.DataFrame) -> dict[tuple, float]:
+    """Suspect cell -> the one value its sums (linear equations) agree it should have."""
+    exact = res[res["kind"].isin(LINEAR) & res["suggestion"].notna() & res["suspect_table"].notna()]
+    by_suspect = exact.groupby(["suspect_table", "suspect_row", "suspect_column"])["suggestion"].agg(
+        lambda s: s.iloc[0] if s.nunique() == 1 else None).dropna()
+    return {cell: float(v) for cell, v in by_suspect.items()}
 
 
 def values_at(values: pd.DataFrame, cell: tuple) -> float:
@@ -227,6 +246,7 @@ def swaps(res: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     res = res.copy()
     flagged = res.index[(res["kind"] == "series") & (res["status"] == "fail")]
     level = dict(zip(zip(values.table_id, values.row_label, values.column_label), values.geo_level))
+    exact = _exact_suggestions(res[res["status"] == "fail"])
     for idx in flagged:
         row = res.loc[idx]
         origin = row.get("copy_of")
@@ -246,7 +266,13 @@ def swaps(res: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
             continue
         closeness = (same_col.value - row["rhs"]).abs() / row["rhs"]
         best = closeness.idxmin()
-        if closeness[best] < 0.2:
+        known = exact.get((row.table_id, row.row_label, row.column_label))
+        if known is not None:  # the cell's failing sums name its value: that is the suggestion
+            res.loc[idx, "suggestion"] = known
+            if closeness[best] < 0.2 and abs(same_col.loc[best, "value"] - known) < 1e-6:
+                res.loc[idx, "pattern"] = f"cells swapped between rows? '{same_col.loc[best, 'row_label']}' " \
+                                          "fits this series"
+        elif closeness[best] < 0.2:
             res.loc[idx, "suggestion"] = float(same_col.loc[best, "value"])
             res.loc[idx, "pattern"] = f"cells swapped between rows? '{same_col.loc[best, 'row_label']}' fits this series"
     return res
