@@ -73,13 +73,15 @@ def test_real_figures_are_linked_to_their_cells(built_warehouse):
     assert set(linked.cls) <= {"confirmed", "contradicts", "external", "unresolved"}
 
 
-def test_a_changed_figure_is_no_longer_confirmed(built_warehouse, sources_copy):
+def test_a_mistyped_figure_contradicts_its_cell(built_warehouse, sources_copy):
     path = figures_path(sources_copy)
     text = path.read_text(encoding="utf-8")
     assert ",7.464,count,7464," in text
     path.write_text(text.replace(",7.464,count,7464,", ",7.446,count,7446,"), encoding="utf-8")
     r = _classify(built_warehouse[0], sources_copy).loc["L264.1"]
-    assert r.cls != "confirmed" and r.table_id == ""
+    # two digits swapped: the text now contradicts the cell its sentence points to
+    assert (r.cls, r.how, r.row_label, r.quantity) == ("contradicts", "near-miss", "Langdurige werklozen (>= 2 jaar)",
+                                                       7464)
 
 
 def test_a_malformed_figures_file_is_named(sources_copy):

@@ -11,7 +11,8 @@ word of change; and the sentence's words must occur in the quantity's row, colum
 for a round percentage, none for a count of five digits or more).
 
 Classes: ``confirmed`` (linked, or a passing curated claim), ``contradicts`` (a failing or waived
-curated claim: the text is the suspect), ``external`` (the text names a source, and no quantity of the year and area its sentence names shares
+curated claim, or a count one keystroke away from the cell its sentence points to — one digit changed,
+two swapped — with one word of context more than a confirmation needs: the text is the suspect), ``external`` (the text names a source, and no quantity of the year and area its sentence names shares
 a word with it),
 ``unresolved`` (neither).
 """
@@ -66,6 +67,18 @@ MATCH = """
       AND (q.geo_code IS NULL OR list_contains(f.areas, q.geo_code)
            OR (len(f.areas) = 0 AND q.geo_code = '30000'))
     ORDER BY f.id, q.table_id, q.row_label, q.column_label, q.how, q.column0"""
+
+# A count one keystroke away from a count cell of its year and area (one digit changed, two adjacent
+# digits swapped): if the sentence points to that cell, the text contradicts the table.
+NEAR = """
+    SELECT f.id, q.*
+    FROM narrative_figures f JOIN narrative_quantities q ON q.how = 'cell' AND q.stat = 'count'
+        AND f.kind = 'count' AND f.value >= 100 AND f.value <> q.value
+        AND length(CAST(CAST(f.value AS BIGINT) AS VARCHAR)) = length(CAST(CAST(q.value AS BIGINT) AS VARCHAR))
+        AND damerau_levenshtein(CAST(CAST(f.value AS BIGINT) AS VARCHAR), CAST(CAST(q.value AS BIGINT) AS VARCHAR)) = 1
+    WHERE list_contains(f.years, q.year)
+      AND (list_contains(f.areas, q.geo_code) OR (len(f.areas) = 0 AND q.geo_code = '30000'))
+    ORDER BY f.id, q.table_id, q.row_label, q.column_label"""
 
 REPORT_YEAR = 2019
 YEAR = re.compile(r"\b(20[12]\d)\b")
@@ -135,8 +148,9 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
         trend=[bool(TREND.search(f.sentence)) for f in figures.itertuples()])
     con.register("narrative_figures", context)
     con.execute(f"CREATE OR REPLACE TEMP TABLE narrative_quantities AS {QUANTITIES}")
-    matches = con.execute(MATCH).df()
+    matches, near = con.execute(MATCH).df(), con.execute(NEAR).df()
     by_fig = dict(tuple(matches.groupby("id"))) if len(matches) else {}
+    near_fig = dict(tuple(near.groupby("id"))) if len(near) else {}
     curated = {(int(r.line), _norm(r.printed)): r for r in claims.itertuples()}
     out = []
     for fig in figures.itertuples():
@@ -150,11 +164,7 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
                        column_label=claim.column_label)
             out.append(row)
             continue
-        best, best_score = None, -1.0
-        for cand in (by_fig.get(fig.id, pd.DataFrame()).itertuples()):
-            s = _score(fig, cand, titles, geo_names)
-            if s > best_score:
-                best, best_score = cand, s
+        best, best_score = _best(fig, by_fig.get(fig.id), titles, geo_names)
         # A round percentage ('45%') matches some cell by chance: it needs two words of context; a count of
         # five digits or more that equals a cell of the year and area the sentence names needs none.
         needed = 0 if fig.kind == "count" and fig.value >= 10000 else 2 if fig.rounding >= 1 and fig.kind != "count" else 1
@@ -162,12 +172,28 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
         if strong:
             row.update(cls="confirmed", how=best.how, table_id=best.table_id, row_label=best.row_label,
                        column_label=best.column_label, column0=best.column0 or "", quantity=best.value)
+            out.append(row)
+            continue
+        slip, slip_score = _best(fig, near_fig.get(fig.id), titles, geo_names)
+        if slip is not None and slip_score >= needed + 0.5:
+            row.update(cls="contradicts", how="near-miss", table_id=slip.table_id, row_label=slip.row_label,
+                       column_label=slip.column_label, quantity=slip.value)
         else:
             # external: the text names a source and no table quantity of its year and area shares a word
             # of its sentence
             row["cls"] = "external" if fig.source and best_score < 1 else "unresolved"
         out.append(row)
     return pd.DataFrame(out)
+
+
+def _best(fig, candidates: pd.DataFrame | None, titles, geo_names):
+    """The candidate whose labels hold most of the sentence's words (first of equals), and its score."""
+    best, best_score = None, -1.0
+    for cand in (candidates.itertuples() if candidates is not None else ()):
+        s = _score(fig, cand, titles, geo_names)
+        if s > best_score:
+            best, best_score = cand, s
+    return best, best_score
 
 
 def _norm(printed: str) -> str:
