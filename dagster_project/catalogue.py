@@ -20,6 +20,9 @@ if TYPE_CHECKING:  # pandas is imported where frames are built: the CLI must sta
 PERCENT_STATS = {"share", "evolution", "percent"}
 """Stats printed as percentages (the others: count, and decimal for a printed figure that is neither)."""
 YEAR_LABEL = re.compile(r"^(\d{4})\**$")
+PHASING_OUT = "measure phasing out"
+"""The trend-break kind of a measure that takes no new entrants: it explains the falls of its series from
+its year on (the series rule), and breaks no comparability (what the series counts stays the same)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class TrendBreak:
     series: str
     kind: str
     description: str
+    line: int | None = None  # the report line that documents it
 
 
 @dataclass(frozen=True)
@@ -158,8 +162,8 @@ def load_table(path: Path) -> Table:
         bron=tuple([entry.bron] if isinstance(entry.bron, str) else entry.bron),
         unit=entry.unit, period=entry.period, years=tuple(entry.years), school_years=tuple(entry.school_years),
         markers=tuple(entry.markers), notes=tuple(entry.notes),
-        trend_breaks=tuple(TrendBreak(year=b.year, series=b.series, kind=b.kind, description=b.description)
-                           for b in entry.trend_breaks),
+        trend_breaks=tuple(TrendBreak(year=b.year, series=b.series, kind=b.kind, description=b.description,
+                                      line=b.line) for b in entry.trend_breaks),
         columns=columns, rows=_rows(entry),
         extract=entry.extract.model_dump() if entry.extract else {}, path=path, available=entry.available,
     )
@@ -188,5 +192,7 @@ def trend_breaks_frame(tables: list[Table]) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame([{"table_id": t.id, "year": b.year, "series": b.series, "kind": b.kind,
-                          "description": b.description} for t in tables for b in t.trend_breaks],
-                        columns=["table_id", "year", "series", "kind", "description"])
+                          "description": b.description, "report_line": b.line}
+                         for t in tables for b in t.trend_breaks],
+                        columns=["table_id", "year", "series", "kind", "description", "report_line"]
+                        ).astype({"report_line": "Int64"})

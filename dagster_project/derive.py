@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .catalogue import PHASING_OUT
 from .files import SourceError, read_text
 
 HEADER = re.compile(r"^--\s*(?P<key>[a-z_]+):\s*(?P<value>.*)$")
@@ -155,7 +156,8 @@ def compare(con: duckdb.DuckDBPyConnection, spec: DerivedSpec) -> pd.DataFrame:
 
 
 def comparability(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
-    """Evolution cells whose span crosses a registered trend break of a source cell they rest on."""
+    """Evolution cells whose span crosses a registered trend break of a source cell they rest on (a measure
+    phasing out changes what it counts in no year: its falls are comparable)."""
     return con.execute("""
         WITH RECURSIVE walk(root_row, root_col, y1, y2, tbl, row_label, column_label) AS (
             SELECT row_label, column_label, split_part(regexp_extract(column_label, '(\\d{4}-\\d{4})'), '-', 1)::INT,
@@ -172,8 +174,8 @@ def comparability(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
                           ORDER BY b.table_id || ' ' || b.year || ' ' || b.kind || ': ' || b.series) AS breaks
         FROM walk w
         JOIN break_cells b ON b.table_id = w.tbl AND b.row_label = w.row_label AND b.column_label = w.column_label
-             AND b.year > w.y1 AND b.year <= w.y2
-        GROUP BY ALL""", [name]).df()
+             AND b.year > w.y1 AND b.year <= w.y2 AND b.kind <> ?
+        GROUP BY ALL""", [name, PHASING_OUT]).df()
 
 
 def build(con: duckdb.DuckDBPyConnection, specs: list[DerivedSpec], name: str) -> tuple[pd.DataFrame, pd.DataFrame]:

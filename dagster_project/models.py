@@ -25,7 +25,10 @@ class Strict(BaseModel):
 Stat = Literal["count", "share", "evolution", "percent", "decimal"]
 Marker = Literal["nb", "n.b.", "--", "*", "**", "***", "****"]
 TrendBreakKind = Literal["source change", "definition change", "measure replaced", "measure stopped",
-                         "measure renamed", "measure started", "incomplete year", "registration change"]
+                         "measure renamed", "measure started", "incomplete year", "registration change",
+                         "measure phasing out"]
+"""'measure phasing out' (uitdovend: no new entrants, the figure falls as running cases end) is no break in
+what the series counts: it explains every fall of the series from its year on, and no other change."""
 
 
 class ColumnKeys(Strict):
@@ -72,6 +75,7 @@ class TrendBreakEntry(Strict):
     series: Text
     kind: TrendBreakKind
     description: Text
+    line: int | None = Field(None, ge=1)  # the report line that documents the break
 
 
 class SparseRow(Strict):

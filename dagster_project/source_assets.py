@@ -38,7 +38,8 @@ def _metadata(table: Table) -> dict:
         "years": f"{min(table.years)}-{max(table.years)}" if table.years else "",
         "notes": dg.MetadataValue.md("\n".join(f"- {n}" for n in table.notes) or "(none)"),
         "trend_breaks": dg.MetadataValue.md(
-            "\n".join(f"- {b.year} · {b.series} · *{b.kind}*: {b.description}" for b in table.trend_breaks)
+            "\n".join(f"- {b.year} · {b.series} · *{b.kind}*: {b.description}"
+                      + (f" (report line {b.line})" if b.line else "") for b in table.trend_breaks)
             or "(none)"
         ),
         "dagster/table_name": f"{SCHEMA}.{table.id}",

@@ -51,7 +51,8 @@ class Tracer:
         self.catalogue = {r[0]: r for r in q(
             "SELECT table_id, table_label, part, title, bron, notes FROM ref.catalogue").fetchall()}
         self.breaks: dict[str, list[tuple]] = {}
-        for b in q("SELECT table_id, year, series, kind, description FROM ref.trend_breaks ORDER BY year").fetchall():
+        for b in q("SELECT table_id, year, series, kind, description || coalesce(' (report line ' || report_line "
+                   "|| ')', '') FROM ref.trend_breaks ORDER BY year").fetchall():
             self.breaks.setdefault(b[0], []).append(b)
         self.derived = {r[0]: r[1] for r in q(
             "SELECT name, publishes FROM derived.registry").fetchall()} if self._has("derived", "registry") else {}

@@ -147,6 +147,28 @@ def test_series_warnings_follow_their_own_series(warehouse_copy):
     assert "B39 | TIW (Tender Intensief Werkplekleren) | West-Vlaanderen | 2016" not in groups  # Tabel 18's break
 
 
+def test_a_phase_out_silences_only_the_falls_of_its_own_series(findings, warehouse_copy):
+    """Tabel 16's note (report line 5257) explains the falling invoegbedrijven by the measure's phasing
+    out: the fall 243 -> 73 in 2017 is silenced, and so is Tabel 39's copy of it; a rise is still warned."""
+    assert findings["series.jump: B16 | VLAAMS GEWEST | 2017"]["status"] == "waived"
+    copy = findings["series.jump: B39 | Invoegbedrijven | Vlaams Gewest | 2017"]
+    assert copy["status"] == "waived" and "B16 | VLAAMS GEWEST | 2017" in copy["waiver"]
+    _, report = plant_and_validate(warehouse_copy, "UPDATE src.B16 SET value = 900 WHERE row_label = "
+                                                   "'VLAAMS GEWEST' AND column_label = '2017'")
+    planted = {f["instance"]: f for f in report["findings"]}["series.jump: B16 | VLAAMS GEWEST | 2017"]
+    assert planted["status"] == "fail" and planted["expected"] == 243
+
+
+def test_a_copy_is_no_pattern_of_its_own_original(findings, warehouse_copy):
+    """The heading of a warned cell does not say it repeats itself (Tabel 39 repeats Tabel 25's BIS line)."""
+    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse_copy)])
+    groups = {g["suspect"]: g for g in json.loads(result.output)["groups"]}
+    assert len(groups["B25 | VLAAMS GEWEST | 2015"]["instances"]) == 2
+    assert groups["B25 | VLAAMS GEWEST | 2015"]["patterns"] == []
+    assert findings["series.jump: B39 | Beroepsinlevingsstages (BIS, voorheen BIO) | Vlaams Gewest | 2015"][
+        "pattern"] == "repeats B25 | VLAAMS GEWEST | 2015, warned there"
+
+
 def test_every_printed_cell_is_checked(warehouse_copy):
     result = CliRunner().invoke(main, ["validate", "--coverage", "--warehouse", str(warehouse_copy)])
     assert result.exit_code == 0

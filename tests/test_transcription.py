@@ -72,3 +72,11 @@ def test_extraction_reproduces_the_committed_files(report_lines, sources_copy, t
     log = (sources_copy / "resolution_log.csv").read_text(encoding="utf-8")
     assert log == (SOURCES / "resolution_log.csv").read_text(encoding="utf-8")
     assert log.count("\n") > 300  # every choice the text did not settle is logged
+
+
+def test_every_cited_break_line_is_in_the_report(tables, report_lines):
+    """A trend break that cites its report line cites a printed line (Tabel 16's phase-out: line 5257)."""
+    cited = [(t.id, b.kind, b.line) for t in tables for b in t.trend_breaks if b.line is not None]
+    assert all(1 <= line <= len(report_lines) and report_lines[line - 1].strip() for _, _, line in cited)
+    assert [line for t, kind, line in cited if (t, kind) == ("B16", "measure phasing out")] == [5257]
+    assert "uitdovend" in report_lines[5257 - 1]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from ..catalogue import PHASING_OUT
 from .formulas import Row, edges, leaf_weights
 from .registry import Rule
 
@@ -313,7 +314,8 @@ def series(con, rule: Rule) -> pd.DataFrame:
     """A count out of line with its neighbouring years by more than a factor ``ratio`` (the larger
     figure at least ``min_level``) suggests a shifted or swapped cell. The odd cell is the one that
     jumps away from its neighbours (a first year that does not fit the next two is odd itself).
-    A trend break of that series (``break_cells``) in the odd year or its neighbour's silences the warning."""
+    A trend break of that series (``break_cells``) in the odd year or its neighbour's silences the warning;
+    a measure phasing out silences every fall of its series from the break's year on, and no rise."""
     ratio, level = float(rule.params["ratio"]), float(rule.params["min_level"])
     con.execute(f"""CREATE OR REPLACE TEMP MACRO jump(a, b) AS
         a IS NOT NULL AND b IS NOT NULL AND greatest(a, b) >= {level}
@@ -342,7 +344,11 @@ def series(con, rule: Rule) -> pd.DataFrame:
                       greatest(value, ref) / nullif(least(value, ref), 0)) AS detail,
                is_odd AND EXISTS (SELECT 1 FROM break_cells b WHERE b.table_id = odd.table_id
                                   AND b.row_label = odd.row_label AND b.column_label = odd.column_label
-                                  AND b.year IN (odd.year, odd.ref_year)) AS silenced
+                                  AND CASE WHEN b.kind = {lit(PHASING_OUT)}
+                                           -- later year lower than the earlier one, both within the phase-out
+                                           THEN least(odd.year, odd.ref_year) >= b.year
+                                                AND (odd.value < odd.ref) = (odd.year > odd.ref_year)
+                                           ELSE b.year IN (odd.year, odd.ref_year) END) AS silenced
         FROM odd""")
 
 

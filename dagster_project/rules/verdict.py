@@ -48,7 +48,11 @@ def groups(res: pd.DataFrame) -> list[dict]:
     out = []
     for suspect, group in failing.groupby("suspect", sort=True):
         suggestions = sorted({_num(s) for s in group["suggestion"] if _num(s) is not None})
-        patterns = sorted({p for p in group["pattern"] if isinstance(p, str)})
+        # A copy of the suspect (a plausibility warning on a cell repeating it) says 'repeats <suspect>': under
+        # the suspect's own heading that is no pattern of the suspect.
+        copy = (group["kind"] == "series") & ((group["table_id"] + " | " + group["row_label"] + " | "
+                                               + group["column_label"]) != suspect)
+        patterns = sorted({p for p in group.loc[~copy, "pattern"] if isinstance(p, str)})
         out.append({
             "suspect": suspect, "severity": "error" if (group["severity"] == "error").any() else "warn",
             "suggestions": suggestions, "patterns": patterns,
