@@ -25,7 +25,8 @@ see it.
 
 Reported per fault kind (and with ``--by-table`` per table), over all faults and over visible ones:
   detected   a new unwaived finding (raw: of all faults; visible: of the rule-visible ones);
-  exact      the largest new group names only planted cells: one planted cell as its suspect, or, tied,
+  exact      the largest new group (a waived finding whose waiver the fault undid does not compete: it
+             was an inconsistency before) names only planted cells: one planted cell as its suspect, or, tied,
              only the two cells of a swap; a group whose cells stayed tied with an unplanted cell counts
              under `tied`, however the tie is ordered;
   tied       a planted cell is among the cells listed as equally likely, with others;
@@ -224,6 +225,21 @@ def visible_by(before: pd.DataFrame, after: pd.DataFrame, planted: set[str]) -> 
     return sorted(out)
 
 
+def _invisible(before: pd.DataFrame, after: pd.DataFrame, planted: set[str]) -> str:
+    """Why no rule can see a fault: no equation involves the cell, only its marker is checked, or the
+    change stays inside the tolerance of every equation that involves it."""
+    mine = pd.concat([before[before["cell"].isin(planted)], after[after["cell"].isin(planted)]])
+    rules = {i.split(":")[0] for i in mine["instance"]}
+    if not rules:
+        return "no rule instance involves the cell"
+    if all(r.startswith("markers") for r in rules):
+        return "only its marker is checked"
+    if set(mine.loc[mine["status"] == "fail", "instance"]) and not set(
+            mine.loc[mine["status"] != "fail", "instance"]):
+        return "its equations fail already without the fault (by the same amount)"
+    return "inside the tolerance of every equation involving it (" + ", ".join(sorted(rules)) + ")"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--warehouse", type=Path, default=Path("warehouse.duckdb"))
@@ -248,6 +264,7 @@ def main() -> None:
         base_frames = evaluate_rules(con, rules)
         base = run_rules(con, rules, project.waivers, frames=base_frames).results
         baseline = set(base.loc[base.status == "fail", "instance"])
+        waived = set(base.loc[base.status == "waived", "instance"])
         base_raw = raw(base_frames)
         faults = plan(con, random.Random(args.seed), args.faults)
         if args.only:
@@ -257,6 +274,7 @@ def main() -> None:
         scope = [reads(r) for r in rules]
         tally: dict[str, Counter] = defaultdict(Counter)
         by_table: dict[str, Counter] = defaultdict(Counter)
+        unseen: Counter = Counter()
         started = time.perf_counter()
         for i, f in enumerate(faults, 1):
             table, row, column = f["cell"]
@@ -279,7 +297,14 @@ def main() -> None:
             planted_cells = {" | ".join(f["cell"])}
             if "swap_with" in f:
                 planted_cells.add(" | ".join((table, f["swap_with"][0], column)))
-            seen_by = visible_by(base_raw, raw([frames[k] for k in touched]), planted_cells)
+            after_raw = raw([frames[k] for k in touched])
+            seen_by = visible_by(base_raw, after_raw, planted_cells)
+            if not seen_by:
+                why = _invisible(base_raw, after_raw, planted_cells)
+                unseen[f["kind"], why] += 1
+                if args.show_misses:
+                    print(f"  invisible {f['kind']}: {' | '.join(f['cell'])} {f['original']} -> {f['printed']}: {why}",
+                          file=sys.stderr)
             _set(con, table, row, column, *saved)
             if other:
                 _set(con, table, f["swap_with"][0], column, *other)
@@ -293,7 +318,10 @@ def main() -> None:
                     print(f"  false alarm {f['kind']}: {' | '.join(f['cell'])} -> {f['printed']}: "
                           f"{sorted(new.instance)[:3]}", file=sys.stderr)
                 continue
-            found = groups(new.assign(status="fail"))
+            # A waived finding whose waiver the fault undid is detection, not the fault's own evidence:
+            # it does not compete for the largest group unless nothing else is new.
+            own = new[~new.instance.isin(waived)]
+            found = groups((own if len(own) else new).assign(status="fail"))
             cell = " | ".join(f["cell"])
             planted = {cell: f["original"]}  # a swap plants two cells: naming either is exact
             if "swap_with" in f:
@@ -327,6 +355,10 @@ def main() -> None:
     _report("kind", [(k, tally.get(k, Counter())) for k in KINDS + CONTROLS])
     if args.by_table:
         _report("table", sorted(by_table.items()))
+    if unseen:
+        print("\ninvisible faults, why:")
+        for (kind, why), n in sorted(unseen.items()):
+            print(f"  {kind:18} {n:4}  {why}")
     total = Counter()
     for t in tally.values():
         total.update(t)

@@ -286,7 +286,8 @@ def run_rules(con, rules: list[Rule], waivers: list[Waiver], frames: list[pd.Dat
                -- the mean of the neighbouring years of the same row and series: what a count 'should' be near
                CASE WHEN stat = 'count' AND year IS NOT NULL THEN
                     (coalesce(lag(value) OVER w, lead(value) OVER w) + coalesce(lead(value) OVER w, lag(value) OVER w)) / 2
-               END AS neighbour
+               END AS neighbour,
+               CASE WHEN stat = 'count' AND year IS NOT NULL THEN lag(value) OVER w END AS previous
         FROM cells
         WINDOW w AS (PARTITION BY table_id, row_label, regexp_replace(column_label, '\d{4}\**', '', 'g'), stat
                      ORDER BY year, col_no)

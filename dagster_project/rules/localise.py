@@ -1,22 +1,31 @@
-"""Error localisation: the smallest set of cells that explains every failing equation, a suggested
-value for each suspect, and the fault pattern when one fits.
+"""Error localisation by evidence: the smallest set of cells that explains every failing equation, the
+value for each suspect that makes all its failing equations hold, and the fault pattern when one fits.
 
-A wrong cell breaks every equation it sits in, so cells are picked greedily by how many unexplained
-failing instances they cover; ties go to the cell that takes part in fewer passing instances (a cell
-whose other equations hold is less likely wrong), then to a cell whose suggested value fits a fault
-pattern; cells that stay tied are all named. Waived findings are never evidence against a cell.
+Every instance says for which values of each of its cells it holds (``_interval``: exact for sums and
+copies, a range for rounded shares, evolutions, ratios and weighted means, where weights count too).
+A wrong cell breaks every equation it sits in, so cells are picked greedily by the failing instances
+they explain less the passing ones their suggested value would break (a copy in another table that
+agrees, a sum that holds); then a cell that can print such a value; then one whose value is a
+mistyping of the printed figure (one digit off, transposed digits, a digit too many or too few, the
+sign) or whose printed figure repeats the previous year's; then one whose value brings it back to its
+own series. Cells that stay tied are all named, in a note on every finding they explain, and the
+suspect column holds the first of them only for sorting. Waived findings are never evidence against a
+cell: they are localised in a pass of their own.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 LINEAR = {"geo_sum", "component_sum", "code_formula", "cross_table", "sine_weight"}
 FAILED = {"fail", "waived"}
 TREND_BREAK_WAIVER = "registered trend break of this series in this year"
 SERIES_MARGIN = 0.001
-"""A suggestion restores a cell's series when it brings the cell closer to its neighbouring years by more
-than this share of their level (and clearly more than the other candidates' suggestions do)."""
+SERIES_SHARE = 0.25
+"""A suggestion restores a cell's series when it cuts the cell's distance to the mean of its neighbouring
+years by at least SERIES_SHARE of that distance and by more than SERIES_MARGIN of their level: a change of
+a unit or two is no evidence against a series that moves by tens from year to year."""
 
 
 def _digits(value: float) -> str:
@@ -65,33 +74,37 @@ def _suggest(row, role: str, coef: float, current, other: float | None = None) -
     return other / factor if factor else None
 
 
-def _cover(instances: set[str], by_cell: pd.Series, n_pass: pd.Series, fit, series_gain) -> tuple[dict, dict]:
-    """Greedy cover of failing instances by cells: most instances explained first, then fewer passing
-    equations, then a recognisable fault pattern, then the suggestion that best restores the cell's own
-    series; cells still tied are all listed."""
+def _cover(instances: set[str], by_cell: pd.Series, printable, penalty, fit, restores) -> tuple[dict, dict]:
+    """Greedy cover of failing instances by cells. A cell scores the failing instances it explains less
+    the passing ones its suggested value would break (each of those would need a second fault); then a
+    cell that can print a value making them hold goes first, then the one breaking fewer, then a
+    recognisable fault pattern, then a value that restores the cell's own series; cells still tied are
+    all listed."""
     assigned: dict[str, tuple] = {}
     ties: dict[str, list[tuple]] = {}
     open_instances = set(instances)
-    by_cell, n_pass = dict(by_cell.items()), dict(n_pass.items())
+    by_cell = dict(by_cell.items())
     cells_of: dict[str, set] = {}
     for c, insts in by_cell.items():
         for inst in insts:
             cells_of.setdefault(inst, set()).add(c)
     while open_instances:
         near = set().union(*(cells_of.get(i, ()) for i in open_instances))
-        scores = {c: (len(by_cell[c] & open_instances), -int(n_pass.get(c, 0))) for c in near}
+        scores = {}
+        for c in near:
+            mine = frozenset(by_cell[c] & open_instances)
+            broken = penalty(c, mine)
+            scores[c] = (len(mine) - broken, printable(c, mine), -broken)
         if not scores:
             break
         top = max(scores.values())
         best_cells = sorted(c for c, v in scores.items() if v == top)
         if len(best_cells) > 1:  # evidence beyond counts: does the suggested value fit a fault pattern?
-            fits = [c for c in best_cells if fit(c, by_cell[c] & open_instances)]
+            fits = [c for c in best_cells if fit(c, frozenset(by_cell[c] & open_instances))]
             best_cells = fits or best_cells
         if len(best_cells) > 1:  # ... and bring the cell back in line with its neighbouring years?
-            gains = {c: series_gain(c, by_cell[c] & open_instances) for c in best_cells}
-            best_gain = min(gains.values())
-            if best_gain < -SERIES_MARGIN:
-                best_cells = [c for c in best_cells if gains[c] <= best_gain + SERIES_MARGIN]
+            back = [c for c in best_cells if restores(c, frozenset(by_cell[c] & open_instances))]
+            best_cells = back or best_cells
         best = best_cells[0]
         explained = by_cell[best] & open_instances
         tied = [c for c in best_cells[1:] if by_cell[c] & explained]
@@ -103,6 +116,26 @@ def _cover(instances: set[str], by_cell: pd.Series, n_pass: pd.Series, fit, seri
     return assigned, ties
 
 
+def fault_candidates(value: float, unit: float) -> set[float]:
+    """Values a printed figure may have been mistyped from, at its printed precision: one digit
+    off, two adjacent digits transposed, a digit too many or too few, the sign."""
+    unit = unit if unit and unit == unit and unit > 0 else 1.0
+    n = int(round(abs(value) / unit))
+    text, sign = str(n), -1 if value < 0 else 1
+    texts = set()
+    for i in range(len(text)):
+        texts |= {text[:i] + d + text[i + 1:] for d in "0123456789"}
+        texts.add(text[:i] + text[i + 1:])
+        if i + 1 < len(text):
+            texts.add(text[:i] + text[i + 1] + text[i] + text[i + 2:])
+    for i in range(len(text) + 1):
+        texts |= {text[:i] + d + text[i:] for d in "0123456789"}
+    out = {round(sign * int(t) * unit, 6) for t in texts if t and (len(t) == 1 or t[0] != "0")}
+    out.add(round(-value, 6))
+    out.discard(round(value, 6))
+    return out
+
+
 def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None = None) -> pd.DataFrame:
     res = res.copy()
     for col in ("suspect_table", "suspect_row", "suspect_column", "suggestion", "pattern"):
@@ -112,16 +145,25 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
     key = ["table_id", "row_label", "column_label"]
     passing = set(res.loc[res["status"] == "pass", "instance"])
     involved = cells.assign(ok=cells["instance"].isin(passing))
-    n_pass = involved[involved.ok].groupby(key).size()
     value_of = {} if values is None else dict(zip(zip(values.table_id, values.row_label, values.column_label),
                                                    values.value))
     unit_of = {} if values is None or "rounding" not in values else dict(
         zip(zip(values.table_id, values.row_label, values.column_label), values.rounding))
     neighbour_of = {} if values is None or "neighbour" not in values else dict(
         zip(zip(values.table_id, values.row_label, values.column_label), values.neighbour))
+    stat_of = {} if values is None or "stat" not in values else dict(
+        zip(zip(values.table_id, values.row_label, values.column_label), values.stat))
+    previous_of = {} if values is None or "previous" not in values else dict(
+        zip(zip(values.table_id, values.row_label, values.column_label), values.previous))
     row_kind = dict(zip(res["instance"], res["kind"]))
-    rows = {r["instance"]: r for r in res[["instance", "kind", "lhs", "rhs", "imbalance"]].to_dict("records")}
+    shown = [c for c in ("instance", "kind", "lhs", "rhs", "imbalance", "tolerance") if c in res]
+    rows = {r["instance"]: r for r in res[shown].to_dict("records")}
+    parts_of: dict[str, list[tuple]] = {}
+    for r in cells[cells["role"] == "rhs"].itertuples():
+        parts_of.setdefault(r.instance, []).append(((r.table_id, r.row_label, r.column_label), float(r.coef)))
+    pass_of = involved[involved.ok].groupby(key)["instance"].apply(list).to_dict()
     flagged = set(res.loc[candidate & res["status"].isin(FAILED), "instance"])
+    rows_status = dict(zip(res["instance"], res["status"]))
     cells_by_instance = dict(iter(cells[cells["instance"].isin(flagged)].groupby("instance", sort=False)))
     role_of = {(r.instance, r.table_id, r.row_label, r.column_label): (r.role, float(r.coef))
                for r in cells.itertuples()}
@@ -137,19 +179,102 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         other = value_of.get(others[0]) if len(others) == 1 else None
         return current, _suggest(rows[inst], role, coef, current, other)
 
-    def fit(cell: tuple, insts: set[str]) -> bool:
-        inst = min(insts)
-        current, suggested = suggestion(cell, inst)
-        return (suggested is not None and current is not None and not pd.isna(current)
-                and pattern(float(current), suggested, float(rows[inst]["imbalance"]), []) is not None)
+    def interval(inst: str, cell: tuple) -> tuple[float, float] | None:
+        """The values of ``cell`` (every other cell as printed) for which instance ``inst`` holds."""
+        return _interval(rows[inst], role_of.get((inst, *cell)), value_of.get(cell), parts_of.get(inst, []),
+                         value_of, cell)
 
-    def series_gain(cell: tuple, insts: set[str]) -> float:
-        """How much closer the suggested value brings the cell to its neighbouring years (negative: closer)."""
-        near = neighbour_of.get(cell)
-        current, suggested = suggestion(cell, min(insts))
-        if near is None or pd.isna(near) or not near or suggested is None or current is None or pd.isna(current):
-            return 0.0
-        return (abs(suggested - near) - abs(float(current) - near)) / abs(near)
+    memo: dict[tuple, object] = {}
+
+    def feasible(cell: tuple, insts: frozenset) -> tuple[float, float] | None:
+        """Where the intervals of ``insts`` for ``cell`` meet (lo > hi: they do not), a count never below
+        0, a share or percentage between 0 and 100; None if none is known."""
+        if ("feasible", cell, insts) not in memo:
+            known = [iv for iv in (interval(i, cell) for i in sorted(insts)) if iv is not None]
+            if known and stat_of.get(cell) in ("count", "share", "percent"):
+                known.append((0.0, 100.0 if stat_of.get(cell) in ("share", "percent") else np.inf))
+            memo["feasible", cell, insts] = (max(a for a, _ in known), min(b for _, b in known)) if known else None
+        return memo["feasible", cell, insts]
+
+    def choose(cell: tuple, insts: frozenset) -> float | None:
+        """The value that makes every one of ``insts`` hold: a mistyping of the printed figure when one
+        does (the one nearest the neighbouring years when several do), else the printable value nearest
+        the middle of what they allow."""
+        if ("choose", cell, insts) in memo:
+            return memo["choose", cell, insts]
+        iv, current, unit = feasible(cell, insts), value_of.get(cell), unit_of.get(cell)
+        unit = unit if unit and unit == unit else 1.0
+        out = None
+        if iv is not None and iv[0] <= iv[1] + 1e-9 and current is not None and not pd.isna(current):
+            lo, hi = iv
+            middle = (lo + hi) / 2 if np.isfinite(lo) and np.isfinite(hi) else (lo if np.isfinite(lo) else hi)
+            typed = [v for v in fault_candidates(float(current), unit) if lo - 1e-9 <= v <= hi + 1e-9]
+            near = neighbour_of.get(cell)
+            near = near if near is not None and not pd.isna(near) else middle
+            if typed:  # several mistypings fit: the one nearest the cell's neighbouring years
+                out = min(typed, key=lambda v: (abs(v - near), abs(v - middle), v))
+            elif np.isfinite(middle):
+                out = round(round(middle / unit) * unit, 6)
+                if not lo - 1e-9 <= out <= hi + 1e-9:
+                    up = round(np.ceil((lo - 1e-9) / unit) * unit, 6)
+                    out = up if up <= hi + 1e-9 else round(middle, 6)
+        memo["choose", cell, insts] = out
+        return out
+
+    def printable(cell: tuple, insts: frozenset) -> bool:
+        """Some value at the cell's printed precision makes ``insts`` hold (True when that is not known)."""
+        iv, unit = feasible(cell, insts), unit_of.get(cell)
+        unit = unit if unit and unit == unit else 1.0
+        if iv is None:
+            return True
+        return iv[0] <= iv[1] + 1e-9 and np.ceil((iv[0] - 1e-9) / unit) * unit <= iv[1] + 1e-9
+
+    def penalty(cell: tuple, insts: frozenset) -> int:
+        """Passing equations of ``cell`` that its suggested value would break (all of them when no value
+        is known): a cell whose other equations would hold either way is not cleared by them."""
+        value = choose(cell, insts)
+        mine = pass_of.get(cell, [])
+        if value is None:
+            return len(mine)
+        broken = 0
+        for inst in mine:
+            iv = interval(inst, cell)
+            broken += iv is not None and not iv[0] - 1e-9 <= value <= iv[1] + 1e-9
+        return broken
+
+    def fit(cell: tuple, insts: frozenset) -> bool:
+        """The value the equations want is a mistyping of the printed one (more than one printed unit
+        away: a unit is rounding noise), or the printed figure repeats the previous year's."""
+        current, unit = value_of.get(cell), unit_of.get(cell)
+        if current is None or pd.isna(current):
+            return False
+        unit = unit if unit and unit == unit else 1.0
+        iv = feasible(cell, insts)
+        if iv is None:
+            inst = min(insts)
+            _, suggested = suggestion(cell, inst)
+            return suggested is not None and pattern(float(current), suggested, float(rows[inst]["imbalance"]),
+                                                     []) is not None
+        if iv[0] > iv[1] + 1e-9:
+            return False
+        typed = [v for v in fault_candidates(float(current), unit) if iv[0] - 1e-9 <= v <= iv[1] + 1e-9
+                 and abs(v - current) > unit + 1e-9]
+        previous = previous_of.get(cell)
+        copied = (previous is not None and not pd.isna(previous) and abs(current) >= 10 and previous == current
+                  and not iv[0] - unit - 1e-9 <= current <= iv[1] + unit + 1e-9)
+        return bool(typed) or copied
+
+    def restores(cell: tuple, insts: frozenset) -> bool:
+        """The suggested value brings the cell back towards its neighbouring years: cuts its distance to
+        their mean by at least SERIES_SHARE, and by more than SERIES_MARGIN of their level."""
+        near, current = neighbour_of.get(cell), value_of.get(cell)
+        value = choose(cell, insts)
+        if value is None:
+            value = suggestion(cell, min(insts))[1]
+        if near is None or pd.isna(near) or not near or value is None or current is None or pd.isna(current):
+            return False
+        before, after = abs(float(current) - near), abs(value - near)
+        return before - after >= SERIES_SHARE * before and before - after > SERIES_MARGIN * abs(near)
 
     assigned: dict[str, tuple] = {}
     ties: dict[str, list[tuple]] = {}
@@ -165,9 +290,13 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         todo = set(res.loc[scope, "instance"]) - set(assigned)
         fail_cells = involved[involved["instance"].isin(todo)]
         by_cell = fail_cells.groupby(key)["instance"].apply(set)
-        found, tied = _cover(todo, by_cell, n_pass, fit, series_gain)
+        found, tied = _cover(todo, by_cell, printable, penalty, fit, restores)
         assigned.update(found)
         ties.update(tied)
+    mine_of: dict[tuple, set] = {}
+    for inst, cell in assigned.items():
+        mine_of.setdefault((cell, "fail" if rows_status[inst] == "fail" else "waived"), set()).add(inst)
+    agreed = {k: choose(k[0], frozenset(v)) for k, v in mine_of.items()}
     named: dict[int, dict] = {}
     for idx in res.index[candidate & res["status"].isin(FAILED)]:
         row = rows[res.at[idx, "instance"]]
@@ -182,8 +311,12 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
             out.update(suggestion=float(row["imbalance"]), pattern="row missing from the table")
             continue
         current, suggested = suggestion(suspect, row["instance"])
+        both = agreed.get((suspect, "fail" if rows_status[row["instance"]] == "fail" else "waived"))
+        suggested = both if both is not None else suggested
         if suggested is None:
             continue
+        if both is not None:
+            out["agreed"] = True
         parts = [value_of.get((r.table_id, r.row_label, r.column_label)) for r in mine[mine.role == "rhs"].itertuples()]
         unit = unit_of.get(suspect)  # the value that makes the equations hold, as it would be printed
         unit = unit if unit and unit == unit else 0.001
@@ -191,18 +324,21 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         if isinstance(hint, str):
             out["pattern"] = hint
         elif current is not None and not pd.isna(current):
-            out["pattern"] = (pattern(float(current), suggested, float(row["imbalance"]),
+            gap = float(row["imbalance"]) if row["kind"] in LINEAR else float(current) - suggested
+            out["pattern"] = (pattern(float(current), suggested, gap,
                                       [p for p in parts if p is not None and not pd.isna(p)])
-                              or _swapped(values, suspect, suggested))
+                              or _swapped(values, suspect, suggested)
+                              or _copied(previous_of.get(suspect), float(current), suggested))
+    agreed_rows = {idx for idx, out in named.items() if out.pop("agreed", False)}
     if named:
         update = pd.DataFrame.from_dict(named, orient="index")
         for col in update:
             res.loc[update.index, col] = update[col].astype(object).where(update[col].notna(), None)
     # A share or an evolution holds for a range of values; a sum holds for one. Where a suspect's sums name
     # a value, that value is the suggestion for all its equations.
-    for cell, value in _exact_suggestions(res).items():
+    for cell, value in _exact_suggestions(res.drop(index=list(agreed_rows))).items():
         at = (res["suspect_table"] == cell[0]) & (res["suspect_row"] == cell[1]) & (res["suspect_column"] == cell[2]) \
-            & ~res["kind"].isin(LINEAR) & res["suggestion"].notna()
+            & ~res["kind"].isin(LINEAR) & res["suggestion"].notna() & ~res.index.isin(list(agreed_rows))
         res.loc[at, "suggestion"] = value
     for inst, cands in ties.items():
         at = res.index[res["instance"] == inst]
@@ -211,12 +347,71 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
     return res
 
 
+def _interval(row: dict, role: tuple | None, current, parts: list[tuple], value_of: dict,
+              cell: tuple) -> tuple[float, float] | None:
+    """The values of one cell for which one instance holds (the other cells as printed), or None where the
+    instance does not say (a plausibility check, a marker, a quoted expression, an unknown cell)."""
+    kind, tol = row["kind"], float(row.get("tolerance", 0.0) or 0.0)
+    imb, printed, rhs = row["imbalance"], row.get("lhs"), row["rhs"]
+    if role is None or current is None or pd.isna(current) or kind in ("series", "markers") \
+            or any(v is None or pd.isna(v) for v in (imb, rhs)):
+        return None
+    side, coef = role
+    current, imb, rhs = float(current), float(imb), float(rhs)
+    if side == "lhs":  # the printed side moves with the cell (SINE: the total less the other parts)
+        return current - imb - tol, current - imb + tol
+    if kind in LINEAR or (kind == "narrative" and len(parts) == 1):
+        if not coef:
+            return None
+        a, b = current + (imb - tol) / coef, current + (imb + tol) / coef
+        return min(a, b), max(a, b)
+    vals = [value_of.get(c) for c, _ in parts]
+    if printed is None or pd.isna(printed) or any(v is None or pd.isna(v) for v in vals):
+        return None
+    printed = float(printed)
+    if kind in ("share", "ratio", "evolution"):
+        off = 100.0 if kind == "evolution" else 0.0
+        num = sum(v for v, (_, k) in zip(vals, parts) if k > 0)
+        den = sum(v for v, (_, k) in zip(vals, parts) if k < 0)
+        if den <= 0 or abs(100 * num / den - off - rhs) > 1e-6 * max(1.0, abs(rhs)):
+            return None
+        lo_q, hi_q = printed - tol + off, printed + tol + off  # what 100 × num / den may be
+        if coef > 0:
+            return den * lo_q / 100 - (num - current), den * hi_q / 100 - (num - current)
+        if num <= 0 or hi_q <= 0:
+            return None
+        return 100 * num / hi_q - (den - current), (100 * num / lo_q if lo_q > 0 else np.inf) - (den - current)
+    if kind == "weighted_mean":
+        total = sum(k for _, k in parts if k > 0)
+        if not total:
+            return None
+        if coef > 0:  # a child's percentage, weighted by its population
+            return current + (imb - tol) * total / coef, current + (imb + tol) * total / coef
+        # a child's population: the mean moves towards that child's percentage
+        pv = next((value_of.get(c) for c, k in parts if k > 0 and c[1] == cell[1]), None)
+        if pv is None or pd.isna(pv) or printed - tol <= pv <= printed + tol:
+            return None
+        ends = [total * (q - rhs) / (pv - q) for q in (printed - tol, printed + tol)]
+        if min(ends) <= -total:
+            return None
+        return current + min(ends), current + max(ends)
+    return None
+
+
 def _exact_suggestions(res: pd.DataFrame) -> dict[tuple, float]:
     """Suspect cell -> the one value its sums (linear equations) agree it should have."""
     exact = res[res["kind"].isin(LINEAR) & res["suggestion"].notna() & res["suspect_table"].notna()]
     by_suspect = exact.groupby(["suspect_table", "suspect_row", "suspect_column"])["suggestion"].agg(
         lambda s: s.iloc[0] if s.nunique() == 1 else None).dropna()
     return {cell: float(v) for cell, v in by_suspect.items()}
+
+
+def _copied(previous, current: float, suggested: float) -> str | None:
+    """The printed figure is the previous year's of the same series, and the equations want another."""
+    if previous is None or pd.isna(previous) or abs(current) < 10 or previous != current \
+            or abs(suggested - current) <= 1:
+        return None
+    return "the previous year's figure"
 
 
 def values_at(values: pd.DataFrame, cell: tuple) -> float:
