@@ -227,6 +227,12 @@ class NarrativeRule(RuleBase):
     claims: Annotated[list[Claim], Field(min_length=1)]
 
 
+class NarrativeScanRule(RuleBase):
+    """Every figure of the body text (``sources/narrative/figures.csv``) not curated as a claim: a figure
+    linked to its table quantity passes, a count one keystroke from the cell it points to fails."""
+    kind: Literal["narrative_scan"]
+
+
 class SeriesRule(RuleBase):
     kind: Literal["series"]
     ratio: float = Field(gt=1)
@@ -260,7 +266,7 @@ class WeightedMeanRule(RuleBase):
 
 
 RuleEntry = Annotated[Union[GeoSumRule, ComponentSumRule, CodeFormulaRule, SineWeightRule, ShareRule, EvolutionRule,
-                            CrossTableRule, NarrativeRule, SeriesRule, WeightedMeanRule, RatioRule, MarkersRule],
+                            CrossTableRule, NarrativeRule, NarrativeScanRule, SeriesRule, WeightedMeanRule, RatioRule, MarkersRule],
                       Field(discriminator="kind")]
 
 

@@ -1,8 +1,8 @@
 """Every declarative file of the project, loaded and validated once, before any work starts.
 
 ``load_project`` reads the catalogue, the reference CSVs, the rule files, the waivers, the rounding
-list and the derived-table SQL headers, each against its declared schema, and parses every
-transcription CSV. The first problem is a ``SourceError`` whose message starts with ``file:line``:
+list, the derived-table SQL headers and the body text's figures, each against its declared schema, and
+parses every transcription CSV. The first problem is a ``SourceError`` whose message starts with ``file:line``:
 every command turns it into one line and exit code 2, before the warehouse is touched.
 """
 
@@ -18,6 +18,7 @@ from .cells import table_cells
 from .derive import DerivedSpec, load_specs
 from .files import SourceError, check, load_yaml
 from .models import RoundingFile
+from .narrative.scan import scan_params
 from .paths import ROOT, checks_dir, sources_dir
 from .reference import Reference
 from .rules.registry import Rule, Waiver, load_rules, load_waivers
@@ -56,6 +57,8 @@ def load_project(sources: Path | None = None, checks: Path | None = None) -> Pro
     for t in tables:  # every transcription parses (the assets parse them again when they run)
         if t.available:
             table_cells(t, ref)
-    return Project(sources=sources, checks=checks, tables=tables, ref=ref, rules=load_rules(checks, ids),
+    rules = load_rules(checks, ids)
+    scan_params(rules, sources, tables)
+    return Project(sources=sources, checks=checks, tables=tables, ref=ref, rules=rules,
                    waivers=load_waivers(checks), rounded=load_rounding(checks, ids), specs=load_specs(ROOT / "assets"))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from dagster_project.narrative.figures import FIELDS
 from dagster_project.narrative.scan import body_figures, classify, figures_path, load_figures
@@ -108,3 +109,32 @@ def test_a_figure_that_is_no_number_names_its_line(sources_copy):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(SourceError, match=r"figures.csv:7: line, value and rounding must be numbers, not 'abc'"):
         load_figures(sources_copy)
+
+
+def test_validate_fails_on_a_mistyped_figure_of_the_text(warehouse_copy, sources_copy, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from dagster_project.cli import main
+
+    path = figures_path(sources_copy)
+    path.write_text(path.read_text(encoding="utf-8").replace(",7.464,count,7464,", ",7.446,count,7446,"),
+                    encoding="utf-8")
+    monkeypatch.setenv("LADDER_SOURCES", str(sources_copy))
+    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse_copy)])
+    report = json.loads(result.output)
+    failed = [f for f in report["findings"] if f["status"] == "fail" and f["severity"] == "error"]
+    # the text is the checked cell; every table figure still holds
+    assert result.exit_code == 1 and [f["instance"] for f in failed] == ["narrative.scan: narrative | line 264 | L264.1"]
+    assert (failed[0]["printed"], failed[0]["expected"]) == ("7.446", 7464.0)
+
+
+def test_the_scan_checks_linked_figures_as_rule_instances(built_warehouse):
+    from conftest import query
+
+    rows = query(built_warehouse[0], """
+        SELECT column_label, status, rhs FROM checks.results WHERE rule = 'narrative.scan' ORDER BY column_label""")
+    passed = {label: rhs for label, status, rhs in rows if status == "pass"}
+    assert len(passed) >= 40 and all(status == "pass" for _, status, _ in rows)
+    assert passed["L970.1"] == pytest.approx(6.9, abs=0.05)  # '+6,9%' invaliden loontrekkenden 2018-2019 (Tabel 3)

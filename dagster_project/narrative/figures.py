@@ -53,7 +53,7 @@ class Line:
     text: str
 
 
-def _number(figure: str) -> tuple[float, float]:
+def number(figure: str) -> tuple[float, float]:
     core = figure.rstrip("%")
     sign = -1.0 if core.startswith("-") else 1.0
     core = core.lstrip("+-").replace(".", "")
@@ -197,7 +197,7 @@ def extract(report: list[str], last_line: int, skip: list[tuple[int, int]]) -> l
                 if fig is None or a + m.start() in taken or re.search(r"http|www\.", texts[line]):
                     continue
                 taken.add(a + m.start())
-                value, rounding = _number(fig["figure"])
+                value, rounding = number(fig["figure"])
                 fn = fig.pop("footnote")
                 note = notes.get(int(fn), "") if fn else ""
                 source = (named_source(note) or named_source(glued) or named_source(sentence)

@@ -20,6 +20,7 @@ a word with it),
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pandas as pd
 
@@ -113,11 +114,9 @@ def _score(fig, cand, titles: dict[str, str], geo_names: dict[str, str]) -> floa
 
     Zero unless one of them is in what tells the candidate apart: its row and column labels without
     area names and years, or, where those name only areas and years, its table's title."""
-    label = f"{cand.row_label} {cand.column_label} {titles.get(cand.table_id, '')}".lower()
-    distinct = f"{cand.row_label} {cand.column_label}"
-    for name in sorted(geo_names, key=len, reverse=True):
-        distinct = re.sub(re.escape(name), " ", distinct, flags=re.I)
-    distinct = " ".join(_words(distinct) or _words(titles.get(cand.table_id, "")))
+    title = titles.get(cand.table_id, "")
+    label = f"{cand.row_label} {cand.column_label} {title}".lower()
+    distinct = _distinct(cand.row_label, cand.column_label, title, _areas_pattern(tuple(geo_names)))
     own = _words(fig.sentence)
     # a sentence that points back ('hun aantal') speaks of what the sentence before names
     previous = (_words(re.split(r"(?<=[.!?])\s", fig.before.strip())[-1]) - own
@@ -128,10 +127,22 @@ def _score(fig, cand, titles: dict[str, str], geo_names: dict[str, str]) -> floa
     return hits + (0.5 if cand.how == "cell" else 0)
 
 
-def _words(text: str) -> set[str]:
+@lru_cache(maxsize=None)
+def _areas_pattern(names: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)), re.I)
+
+
+@lru_cache(maxsize=None)
+def _distinct(row_label: str, column_label: str, title: str, areas: re.Pattern) -> str:
+    """The stems that tell a cell apart: its labels without area names and years, else its table's title."""
+    return " ".join(_words(areas.sub(" ", f"{row_label} {column_label}")) or _words(title))
+
+
+@lru_cache(maxsize=None)
+def _words(text: str) -> frozenset[str]:
     """Stems of a text's content words (five letters or more, no stop word, no 'West-' of a line wrap)."""
     words = (w.strip("-") for w in WORD.findall(text.lower()))
-    return {_stem(w) for w in words if len(w) >= 5 and w not in STOP and _stem(w) not in STOP}
+    return frozenset(_stem(w) for w in words if len(w) >= 5 and w not in STOP and _stem(w) not in STOP)
 
 
 def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str, str],
@@ -156,7 +167,7 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
     for fig in figures.itertuples():
         row = {"id": fig.id, "line": fig.line, "section": fig.section, "figure": fig.figure, "kind": fig.kind,
                "source": fig.source, "sentence": fig.sentence, "how": "", "table_id": "", "row_label": "",
-               "column_label": "", "column0": "", "quantity": None, "claim": ""}
+               "column_label": "", "column0": "", "quantity": None, "half": 0.0, "claim": ""}
         claim = curated.get((int(fig.line), _norm(fig.figure)))
         if claim is not None:
             row.update(cls="confirmed" if claim.status == "pass" else "contradicts", how="claim",
@@ -171,13 +182,14 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
         strong = best is not None and best_score >= needed
         if strong:
             row.update(cls="confirmed", how=best.how, table_id=best.table_id, row_label=best.row_label,
-                       column_label=best.column_label, column0=best.column0 or "", quantity=best.value)
+                       column_label=best.column_label, column0=best.column0 or "", quantity=best.value,
+                       half=best.half)
             out.append(row)
             continue
         slip, slip_score = _best(fig, near_fig.get(fig.id), titles, geo_names)
         if slip is not None and slip_score >= needed + 0.5:
             row.update(cls="contradicts", how="near-miss", table_id=slip.table_id, row_label=slip.row_label,
-                       column_label=slip.column_label, quantity=slip.value)
+                       column_label=slip.column_label, quantity=slip.value, half=slip.half)
         else:
             # external: the text names a source and no table quantity of its year and area shares a word
             # of its sentence

@@ -12,6 +12,7 @@ from ..catalogue import Table, trend_breaks_frame
 from ..cells import parse_printed
 from ..reference import Reference
 from ..files import SourceError, cut
+from ..narrative.scan import scan_rule
 from .formulas import Row as FormulaRow
 from .formulas import edges as formula_edges
 from .formulas import leaf_weights
@@ -96,7 +97,7 @@ def _formula_parts(con) -> pd.DataFrame:
 
 def evaluate_rule(con, rule: Rule) -> pd.DataFrame:
     try:
-        frame = narrative(con, rule) if rule.kind == "narrative" else KIND_SQL[rule.kind](con, rule)
+        frame = {**KIND_SQL, "narrative": narrative, "narrative_scan": scan_rule}[rule.kind](con, rule)
     except duckdb.Error as exc:  # e.g. a selector value of the wrong type for its dimension
         message = str(exc).splitlines()[0]
         raise SourceError(rule.path, rule.line, f"rule {rule.id} cannot be evaluated: {cut(message, 160)}") from None
