@@ -299,7 +299,7 @@ def main() -> None:
                 planted_cells.add(" | ".join((table, f["swap_with"][0], column)))
             after_raw = raw([frames[k] for k in touched])
             seen_by = visible_by(base_raw, after_raw, planted_cells)
-            if not seen_by:
+            if not seen_by and f["kind"] in KINDS:
                 why = _invisible(base_raw, after_raw, planted_cells)
                 unseen[f["kind"], why] += 1
                 if args.show_misses:

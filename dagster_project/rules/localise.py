@@ -198,8 +198,8 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
 
     def choose(cell: tuple, insts: frozenset) -> float | None:
         """The value that makes every one of ``insts`` hold: a mistyping of the printed figure when one
-        does (the one nearest the neighbouring years when several do), else the printable value nearest
-        the middle of what they allow."""
+        does (the one nearest the middle of what they allow, then nearest the neighbouring years), else
+        the printable value nearest that middle."""
         if ("choose", cell, insts) in memo:
             return memo["choose", cell, insts]
         iv, current, unit = feasible(cell, insts), value_of.get(cell), unit_of.get(cell)
@@ -211,8 +211,8 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
             typed = [v for v in fault_candidates(float(current), unit) if lo - 1e-9 <= v <= hi + 1e-9]
             near = neighbour_of.get(cell)
             near = near if near is not None and not pd.isna(near) else middle
-            if typed:  # several mistypings fit: the one nearest the cell's neighbouring years
-                out = min(typed, key=lambda v: (abs(v - near), abs(v - middle), v))
+            if typed:  # several mistypings fit: the one nearest the middle, then the neighbouring years
+                out = min(typed, key=lambda v: (round(abs(v - middle), 6), abs(v - near), v))
             elif np.isfinite(middle):
                 out = round(round(middle / unit) * unit, 6)
                 if not lo - 1e-9 <= out <= hi + 1e-9:
