@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from .files import SourceError
-from .paths import sources_dir
+from .paths import ROOT, dagster_home, sources_dir
 from .warehouse import (DEFAULT_WAIT, WarehouseError, connect, default_path, fingerprint, publishing,
                         require_tables)
 
@@ -142,20 +142,20 @@ def extract(report: Path | None, only: tuple[str, ...]) -> None:
         out(f"body text: {len(found)} figures -> {figures_path(sources_dir())}")
 
 
-def _instance(announce=print):
-    """The Dagster instance: $DAGSTER_HOME's (initialised once, under a lock) or a throwaway one."""
+def _instance():
+    """The Dagster instance in $DAGSTER_HOME, else in the project's .dagster_home: the one the UI shows
+    (initialised once, under a lock)."""
     import dagster as dg
     from filelock import FileLock
 
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        return dg.DagsterInstance.ephemeral()
+    home = dagster_home()
+    os.environ["DAGSTER_HOME"] = str(home)
     try:
-        Path(home).mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(Path(home) / ".ladder-instance.lock"))
+        home.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(home / ".ladder-instance.lock"))
         with lock.acquire(timeout=120):
-            if not (Path(home) / "dagster.yaml").exists():
-                shutil.copyfile(Path(__file__).resolve().parent.parent / "dagster.yaml", Path(home) / "dagster.yaml")
+            if not (home / "dagster.yaml").exists():
+                shutil.copyfile(ROOT / "dagster-instance.yaml", home / "dagster.yaml")
             instance = dg.DagsterInstance.get()
             instance.get_runs_count()  # creates or migrates the storage now, not in two processes at once
             return instance
@@ -200,8 +200,8 @@ def run(warehouse: Path | None, wait: float) -> None:
 
     The run works on a staged copy and replaces the warehouse only when every step and every ERROR
     check passed; otherwise the warehouse is left as it was. One writer at a time: a second run waits
-    (--wait). Uses the Dagster instance in $DAGSTER_HOME when set (so the UI shows the run), else a
-    throwaway one. Exits 1 when an asset or an ERROR check fails, 2 on a malformed file.
+    (--wait). Records the run in the Dagster instance the UI shows ($DAGSTER_HOME, else the project's
+    .dagster_home). Exits 1 when an asset or an ERROR check fails, 2 on a malformed file.
     """
     import dagster as dg
 
@@ -481,15 +481,17 @@ def narrative(show: str | None, as_json: bool, warehouse: Path | None, wait: flo
 @click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True)
 @one_line_errors
 def ui(port: int) -> None:
-    """Start the Dagster UI on this project (same warehouse and $DAGSTER_HOME as the CLI)."""
+    """Start the Dagster UI (`dg dev`, code location `ladder`) on this project's warehouse and instance."""
     from .project import load_project
 
     load_project()
     _instance()
-    dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or shutil.which("dagster")
-    if dagster is None:
-        _fail("the 'dagster' command is not installed in this environment (run `make install`)")
-    os.execv(dagster, [dagster, "dev", "-m", "dagster_project.definitions", "-p", str(port)])
+    dg_cli = shutil.which("dg", path=str(Path(sys.executable).parent))
+    if dg_cli is None:
+        _fail("the 'dg' command is not installed in this environment (run `make install`)")
+    os.environ["VIRTUAL_ENV"] = sys.prefix  # dg checks that it runs in the project's environment
+    os.chdir(ROOT)
+    os.execv(dg_cli, [dg_cli, "dev", "--port", str(port)])
 
 
 if __name__ == "__main__":

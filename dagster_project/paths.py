@@ -14,3 +14,8 @@ def sources_dir() -> Path:
 
 def checks_dir() -> Path:
     return Path(os.environ.get("LADDER_CHECKS", ROOT / "checks"))
+
+
+def dagster_home() -> Path:
+    """The Dagster instance the CLI and the UI share: $DAGSTER_HOME, else the project's .dagster_home."""
+    return Path(os.environ.get("DAGSTER_HOME") or ROOT / ".dagster_home")

@@ -19,6 +19,20 @@ from dagster_project.warehouse import fingerprint
 SOURCES = ROOT / "sources"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home(tmp_path_factory):
+    """One Dagster instance for the whole session: CLI runs in tests never land in the project's own
+    .dagster_home (the one `ladder ui` shows)."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("DAGSTER_HOME", None)
+    else:
+        os.environ["DAGSTER_HOME"] = previous
+
+
 @pytest.fixture(scope="session")
 def tables():
     return load_catalogue(SOURCES)

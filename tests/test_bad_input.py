@@ -184,7 +184,6 @@ def project_copy(tmp_path, monkeypatch):
         shutil.copytree(ROOT / name, tmp_path / name)
     monkeypatch.setenv("LADDER_SOURCES", str(tmp_path / "sources"))
     monkeypatch.setenv("LADDER_CHECKS", str(tmp_path / "checks"))
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
     return tmp_path
 
 
