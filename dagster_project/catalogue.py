@@ -78,6 +78,7 @@ class Table:
     path: Path
     available: bool = True
     school_years: tuple[str, ...] = field(default=())
+    group: str | None = None  # the catalogue's, where the measures name no trede for the table
 
     @property
     def data_path(self) -> Path:
@@ -166,6 +167,7 @@ def load_table(path: Path) -> Table:
                                       line=b.line) for b in entry.trend_breaks),
         columns=columns, rows=_rows(entry),
         extract=entry.extract.model_dump() if entry.extract else {}, path=path, available=entry.available,
+        group=entry.group,
     )
 
 

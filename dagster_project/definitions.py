@@ -10,12 +10,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from .derived_assets import derived_assets
+from .derived_assets import derived_assets, derived_checks
 from .project import Project, load_project
 from .quality_assets import quality_definitions
 from .reference_assets import reference_assets
 from .resources import Warehouse
-from .source_assets import build_source_asset
+from .source_assets import build_source_asset, input_specs
 from .warehouse import DEFAULT_WAIT, default_path
 
 
@@ -25,9 +25,16 @@ def build_defs(warehouse: Path | str | None = None, sources: Path | None = None,
     project = project or load_project(sources)
     base = [*reference_assets(project.ref, project.tables), *(build_source_asset(t, project.ref) for t in project.tables)]
     quality, quality_checks = quality_definitions(project, [a.key for a in base])
+    sources = dg.AssetSelection.assets(*(a.key for a in base))
     return dg.Definitions(
-        assets=[*base, *quality, *derived_assets(project)],
-        asset_checks=quality_checks,
+        assets=[*input_specs(project.tables), *base, *quality, *derived_assets(project)],
+        jobs=[dg.define_asset_job("sources", selection=sources,
+                                  description="Reference tables and every transcribed table, each pandera-checked"),
+              dg.define_asset_job("quality", selection=dg.AssetSelection.groups("quality"),
+                                  description="Every rule on the stored tables (checks.results), with its checks"),
+              dg.define_asset_job("derived", selection=dg.AssetSelection.groups("derived"),
+                                  description="The recomputed headline tables with cell lineage and their checks")],
+        asset_checks=[*quality_checks, *derived_checks(project)],
         resources={"warehouse": Warehouse(path=str(warehouse or default_path()), wait=wait)},
         executor=dg.in_process_executor,
     )

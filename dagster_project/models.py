@@ -124,6 +124,8 @@ class CatalogueEntry(Strict):
     rows: list[Union[Text, RowEntry]] = []
     extract: ExtractSpec | None = None
     available: bool = True
+    # Where the table sits in the asset graph when sources/reference/measures.csv names no trede for it
+    group: Literal["context", "trede_5", "trede_4", "trede_3", "headline"] | None = None
 
 
 # ------------------------------------------------------------------------------ checks/rules/*.yaml

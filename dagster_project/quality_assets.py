@@ -24,7 +24,8 @@ RESULTS_KEY = dg.AssetKey(["quality", "rule_results"])
 SHOWN = ["instance", "printed", "expected", "imbalance", "tolerance", "suspect", "suggestion", "pattern", "waiver"]
 
 
-def _num(value) -> str:
+def short_number(value) -> str:
+    """A number for a metadata table: blank when missing, six significant digits otherwise."""
     return "" if value is None or pd.isna(value) else f"{float(value):.6g}"
 
 
@@ -34,8 +35,9 @@ def findings_table(frame: pd.DataFrame, limit: int = 50) -> dg.TableMetadataValu
     for r in frame.head(limit).itertuples():
         suspect = f"{r.suspect_table} | {r.suspect_row} | {r.suspect_column}" if isinstance(r.suspect_table, str) else ""
         records.append(dg.TableRecord({
-            "instance": r.instance, "printed": str(r.printed), "expected": _num(r.rhs), "imbalance": _num(r.imbalance),
-            "tolerance": _num(r.tolerance), "suspect": suspect, "suggestion": _num(r.suggestion),
+            "instance": r.instance, "printed": str(r.printed), "expected": short_number(r.rhs),
+            "imbalance": short_number(r.imbalance),
+            "tolerance": short_number(r.tolerance), "suspect": suspect, "suggestion": short_number(r.suggestion),
             "pattern": r.pattern if isinstance(r.pattern, str) else "",
             "waiver": r.waiver if isinstance(r.waiver, str) else ""}))
     return dg.MetadataValue.table(records=records,

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .catalogue import Table
 from .cells import CELL_COLUMNS, table_cells
+from .files import SourceError
 from .reference import Reference
 from .schemas import schema_for, validate
 from .resources import Warehouse
@@ -66,12 +67,45 @@ def failures_table(failures: pd.DataFrame, limit: int = 100) -> dg.TableMetadata
         schema=dg.TableSchema(columns=[dg.TableColumn(c, "string") for c in FAILURE_COLUMNS]))
 
 
+REPORT_KEY = dg.AssetKey(["inputs", "report_text"])
+
+
+def csv_key(table: Table) -> dg.AssetKey:
+    return dg.AssetKey(["inputs", f"{table.id}_csv"])
+
+
+def group_of(table: Table, ref: Reference) -> str:
+    """The table's group in the graph: the trede of the measures it counts (sources/reference/measures.csv),
+    else the catalogue's ``group`` (context tables, headline tables)."""
+    measures = ref.frame("measures")
+    tredes = sorted({str(t) for t, tables in zip(measures.trede, measures.source_table)
+                     if table.id in str(tables).split(";")})
+    group = f"trede_{tredes[0]}" if len(tredes) == 1 else table.group
+    if group is None:
+        raise SourceError(table.path, 1, f"{table.id}: measures.csv names no single trede for it ({tredes or 'none'});"
+                                         " say which group it belongs to with 'group:'")
+    return f"sources_{group}"
+
+
+def input_specs(tables: list[Table]) -> list[dg.AssetSpec]:
+    """The report text and each transcription CSV, upstream of the source assets: lineage starts at the report."""
+    report = dg.AssetSpec(REPORT_KEY, group_name="inputs", kinds={"text"},
+                          description="The report's full text (PDF extraction): every table and the body text "
+                                      "are transcribed from it (`ladder extract`).",
+                          metadata={"path": "../shared/report/000_694cfc149f605398.txt"})
+    return [report, *(dg.AssetSpec(csv_key(t), group_name="inputs", kinds={"csv"}, deps=[REPORT_KEY],
+                                   description=f"{t.table} as transcribed: sources/data/{t.id}.csv",
+                                   metadata={"path": f"sources/data/{t.id}.csv"})
+                      for t in tables if t.available)]
+
+
 def build_source_asset(table: Table, ref: Reference) -> dg.AssetsDefinition:
     """Parse, check with pandera, and only then write: a rejected table never replaces the stored one."""
 
     @dg.asset(
         key=asset_key(table),
-        group_name="sources",
+        group_name=group_of(table, ref),
+        deps=[csv_key(table)] if table.available else [],
         description=f"{table.table} ({table.part}): {table.title}",
         metadata=_metadata(table),
         kinds={"duckdb", "csv"},

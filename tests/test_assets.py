@@ -101,3 +101,21 @@ def test_schema_check_names_an_impossible_share():
     failures = validate(table, cells, ref.geo_codes)
     assert failures[["row", "column_label", "value", "check"]].values.tolist() == [
         ["Aandeel West-Vlaanderen in Vlaams Gewest", "2019", "150,0%", "a share or percentage lies outside [0, 100]"]]
+
+
+def test_the_graph_reads_as_the_report_does():
+    import dagster as dg
+
+    from dagster_project.definitions import build_defs
+
+    defs = build_defs()
+    graph = defs.resolve_asset_graph()
+    group = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    # sources by rung of the ladder (the measures they count), context and headline tables apart
+    assert (group["sources/B06"], group["sources/B25"], group["sources/B38"]) == (
+        "sources_trede_5", "sources_trede_4", "sources_trede_3")
+    assert (group["sources/B02"], group["sources/B39"]) == ("sources_context", "sources_headline")
+    # lineage starts at the report text, through each transcription CSV
+    assert graph.get(dg.AssetKey(["sources", "B06"])).parent_keys >= {dg.AssetKey(["inputs", "B06_csv"])}
+    assert graph.get(dg.AssetKey(["inputs", "B06_csv"])).parent_keys == {dg.AssetKey(["inputs", "report_text"])}
+    assert {j.name for j in defs.jobs} == {"sources", "quality", "derived"}

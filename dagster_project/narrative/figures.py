@@ -43,7 +43,8 @@ SOURCES = ("VDAB", "RSZ", "RSVZ", "RVA", "RIZIV", "Statbel", "ADSEI", "FOD Econo
 GLUED = re.compile(r"[a-zé)’'](\d{1,2})(?=[\s.,;:)]|$)")  # a footnote number glued to a word: 'LDE48'
 LABEL = re.compile(r"^[^|]{3,70}\s\|\s")  # 'Financiering | ...': a labelled part of a measure's description
 NEAR_CHART = 60  # lines: a page and a half
-MEASURE = re.compile(r"^\s*(?:[A-Z]\.\s)?[A-ZÀ-Ý][A-ZÀ-Ý0-9 '’&()/-]{6,}(?:\s|$)")  # 'LOKALE DIENSTENECONOMIE (LDE)'
+# A measure's capitalised heading: 'LOKALE DIENSTENECONOMIE (LDE)'
+MEASURE = re.compile(r"^\s*(?:[A-Z]\.\s)?[A-ZÀ-Ý][A-ZÀ-Ý0-9 '’&()/-]{6,}(?:\s|$)")
 REGULATION = re.compile(r"^Regelgevend kader \| (.{1,160}?)(?:\.\s|$)")
 
 

@@ -12,8 +12,8 @@ for a round percentage, none for a count of five digits or more).
 
 Classes: ``confirmed`` (linked, or a passing curated claim), ``contradicts`` (a failing or waived
 curated claim, or a count one keystroke away from the cell its sentence points to — one digit changed,
-two swapped — with one word of context more than a confirmation needs: the text is the suspect), ``external`` (the text names a source, and no quantity of the year and area its sentence names shares
-a word with it),
+two swapped — with the context a confirmation needs: the text is the suspect), ``external`` (the text
+names a source, and no quantity of the year and area its sentence names shares a word with it),
 ``unresolved`` (neither).
 """
 
@@ -104,7 +104,8 @@ def _areas(text: str, geo_names: dict[str, str]) -> set[str]:
     if re.search(r"\b(Vlaanderen|Vlaams|Vlaamse)\b", re.sub(r"West-\s?Vla", "WV", text)):
         found.add("02000")
     for name, code in geo_names.items():
-        if len(name) > 4 and name not in ("West-Vlaanderen", "Vlaams Gewest") and re.search(rf"\b{re.escape(name)}\b", text):
+        if len(name) > 4 and name not in ("West-Vlaanderen", "Vlaams Gewest") \
+                and re.search(rf"\b{re.escape(name)}\b", text):
             found.add(code)
     return found
 
@@ -178,7 +179,8 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
         best, best_score = _best(fig, by_fig.get(fig.id), titles, geo_names)
         # A round percentage ('45%') matches some cell by chance: it needs two words of context; a count of
         # five digits or more that equals a cell of the year and area the sentence names needs none.
-        needed = 0 if fig.kind == "count" and fig.value >= 10000 else 2 if fig.rounding >= 1 and fig.kind != "count" else 1
+        needed = (0 if fig.kind == "count" and fig.value >= 10000
+                  else 2 if fig.rounding >= 1 and fig.kind != "count" else 1)
         strong = best is not None and best_score >= needed
         if strong:
             row.update(cls="confirmed", how=best.how, table_id=best.table_id, row_label=best.row_label,
