@@ -73,7 +73,7 @@ def build_results_asset(upstream: list[dg.AssetKey], project: Project) -> dg.Ass
 def _scope(rule: Rule, tables: list[Table]) -> set[str]:
     if rule.kind == "cross_table":
         return {rule.params["target"]["table"]}
-    if rule.kind == "narrative":
+    if rule.kind in ("narrative", "narrative_scan"):  # checks the text: reported on the results asset
         return set()
     return set(rule.tables) if rule.tables else {t.id for t in tables if t.available}
 
