@@ -163,13 +163,13 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
     matches, near = con.execute(MATCH).df(), con.execute(NEAR).df()
     by_fig = dict(tuple(matches.groupby("id"))) if len(matches) else {}
     near_fig = dict(tuple(near.groupby("id"))) if len(near) else {}
-    curated = {(int(r.line), _norm(r.printed)): r for r in claims.itertuples()}
+    curated = {(int(r.line), bare(r.printed)): r for r in claims.itertuples()}
     out = []
     for fig in figures.itertuples():
         row = {"id": fig.id, "line": fig.line, "section": fig.section, "figure": fig.figure, "kind": fig.kind,
                "source": fig.source, "sentence": fig.sentence, "how": "", "table_id": "", "row_label": "",
                "column_label": "", "column0": "", "quantity": None, "half": 0.0, "claim": ""}
-        claim = curated.get((int(fig.line), _norm(fig.figure)))
+        claim = curated.get((int(fig.line), bare(fig.figure)))
         if claim is not None:
             row.update(cls="confirmed" if claim.status == "pass" else "contradicts", how="claim",
                        claim=claim.claim, quantity=claim.rhs, table_id=claim.table_id, row_label=claim.row_label,
@@ -210,7 +210,8 @@ def _best(fig, candidates: pd.DataFrame | None, titles, geo_names):
     return best, best_score
 
 
-def _norm(printed: str) -> str:
+def bare(printed: str) -> str:
+    """A printed figure without spaces and plus sign, to compare a claim's quote with the scan's figure."""
     return printed.replace(" ", "").lstrip("+")
 
 

@@ -13,9 +13,9 @@ import pandas as pd
 from ..catalogue import Table
 from ..files import SourceError, read_csv
 from . import figures as fig
-from .link import _norm, link
+from .link import bare, link
 
-CLAIMS = pd.DataFrame(columns=["line", "printed", "status", "rhs", "claim", "table_id", "row_label", "column_label"])
+NO_CLAIMS = pd.DataFrame(columns=["line", "printed", "status", "rhs", "claim", "table_id", "row_label", "column_label"])
 
 
 def figures_path(sources: Path) -> Path:
@@ -66,7 +66,7 @@ def scan_params(rules: list, sources: Path, tables: list[Table]) -> None:
     if not scans:
         return
     figures = load_figures(sources)
-    claimed = {(int(c["line"]), _norm(c["quote"])) for r in rules if r.kind == "narrative" for c in r.params["claims"]}
+    claimed = {(int(c["line"]), bare(c["quote"])) for r in rules if r.kind == "narrative" for c in r.params["claims"]}
     for rule in scans:
         rule.params.update(figures=figures, claimed=claimed, titles={t.id: t.title for t in tables})
 
@@ -77,10 +77,10 @@ def scan_rule(con, rule) -> pd.DataFrame:
     the checked cell, 'narrative | line N | L<line>.<n>'). Figures a curated claim checks are left to it."""
     figures = rule.params["figures"]
     claimed = rule.params["claimed"]
-    figures = figures[[(int(f.line), _norm(f.figure)) not in claimed for f in figures.itertuples()]]
+    figures = figures[[(int(f.line), bare(f.figure)) not in claimed for f in figures.itertuples()]]
     con.execute("CREATE OR REPLACE TEMP VIEW narrative_cells AS SELECT * FROM cells")
     geo = con.execute("SELECT name, code FROM geo").df()
-    linked = link(con, figures, rule.params["titles"], dict(zip(geo.name, geo.code)), CLAIMS)
+    linked = link(con, figures, rule.params["titles"], dict(zip(geo.name, geo.code)), NO_CLAIMS)
     out = []
     for r in linked[linked.cls.isin(["confirmed", "contradicts"])].itertuples():
         fig_value, rounding = fig.number(r.figure)
