@@ -55,6 +55,7 @@ def load_project(sources: Path | None = None, checks: Path | None = None) -> Pro
     ref = Reference(sources)
     ref.geography  # noqa: B018 - reads and validates every reference CSV now
     for t in tables:  # every transcription parses (the assets parse them again when they run)
+        ref.graph_group(t)
         if t.available:
             table_cells(t, ref)
     rules = load_rules(checks, ids)

@@ -120,3 +120,15 @@ class Reference:
     @cached_property
     def geo_levels(self) -> dict[str, str]:
         return dict(zip(self.geography["code"], self.geography["level"]))
+
+    def graph_group(self, table) -> str:
+        """A source table's group in the asset graph: the trede of the measures it counts (measures.csv),
+        else the catalogue's ``group`` (context tables, headline tables)."""
+        measures = self.frame("measures")
+        tredes = sorted({str(t) for t, tables in zip(measures.trede, measures.source_table)
+                         if table.id in str(tables).split(";")})
+        group = f"trede_{tredes[0]}" if len(tredes) == 1 else table.group
+        if group is None:
+            raise SourceError(table.path, 1, f"{table.id}: measures.csv names no single trede for it "
+                                             f"({tredes or 'none'}); say which group it belongs to with 'group:'")
+        return f"sources_{group}"

@@ -14,7 +14,6 @@ import pandas as pd
 
 from .catalogue import Table
 from .cells import CELL_COLUMNS, table_cells
-from .files import SourceError
 from .reference import Reference
 from .schemas import schema_for, validate
 from .resources import Warehouse
@@ -74,19 +73,6 @@ def csv_key(table: Table) -> dg.AssetKey:
     return dg.AssetKey(["inputs", f"{table.id}_csv"])
 
 
-def group_of(table: Table, ref: Reference) -> str:
-    """The table's group in the graph: the trede of the measures it counts (sources/reference/measures.csv),
-    else the catalogue's ``group`` (context tables, headline tables)."""
-    measures = ref.frame("measures")
-    tredes = sorted({str(t) for t, tables in zip(measures.trede, measures.source_table)
-                     if table.id in str(tables).split(";")})
-    group = f"trede_{tredes[0]}" if len(tredes) == 1 else table.group
-    if group is None:
-        raise SourceError(table.path, 1, f"{table.id}: measures.csv names no single trede for it ({tredes or 'none'});"
-                                         " say which group it belongs to with 'group:'")
-    return f"sources_{group}"
-
-
 def input_specs(tables: list[Table]) -> list[dg.AssetSpec]:
     """The report text and each transcription CSV, upstream of the source assets: lineage starts at the report."""
     report = dg.AssetSpec(REPORT_KEY, group_name="inputs", kinds={"text"},
@@ -104,7 +90,7 @@ def build_source_asset(table: Table, ref: Reference) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=asset_key(table),
-        group_name=group_of(table, ref),
+        group_name=ref.graph_group(table),
         deps=[csv_key(table)] if table.available else [],
         description=f"{table.table} ({table.part}): {table.title}",
         metadata=_metadata(table),
