@@ -169,17 +169,17 @@ def extract(report: list[str], last_line: int, skip: list[tuple[int, int]]) -> l
             captions.setdefault(figure_no, ln.text.strip().removeprefix("Bron:").strip().rstrip("."))
     out: list[dict] = []
     blocks = _paragraphs(lines)
-    part = ""  # text of the labelled part so far; '' outside one
+    part: str | None = None  # text of the labelled part so far; None outside one
     regulation = ""  # the current measure's 'Regelgevend kader'
     for i, block in enumerate(blocks):
         if any(ln.no in headings for ln in block):
             section = next(headings[ln.no] for ln in reversed(block) if ln.no in headings)
-            part = regulation = ""
+            part, regulation = None, ""
         if MEASURE.match(block[0].text):
-            part = regulation = ""
+            part, regulation = None, ""
         text, starts = _text(block)
         if LABEL.match(text):
-            part = " "
+            part = ""
         if REGULATION.match(text):
             regulation = "Regelgevend kader: " + REGULATION.match(text).group(1)
         following = blocks[i + 1][0].text if i + 1 < len(blocks) else ""
@@ -202,12 +202,12 @@ def extract(report: list[str], last_line: int, skip: list[tuple[int, int]]) -> l
                 fn = fig.pop("footnote")
                 note = notes.get(int(fn), "") if fn else ""
                 source = (named_source(note) or named_source(glued) or named_source(sentence)
-                          or named_source(before) or named_source(part) or chart or regulation
+                          or named_source(before) or named_source(part or "") or chart or regulation
                           or nearest)
                 out.append({**fig, "line": line, "_pos": a + m.start(), "section": section, "value": value,
                             "rounding": rounding, "footnote": fn or "", "source": source,
                             "sentence": sentence[:500], "before": before[-300:]})
-        if part:
+        if part is not None:
             part += " " + text
     out.sort(key=lambda f: (f["line"], f["_pos"]))
     seen: dict[int, int] = {}
