@@ -6,7 +6,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export LADDER_WAREHOUSE ?= $(CURDIR)/warehouse.duckdb
 export LADDER_REPORT ?= $(wildcard $(CURDIR)/../shared/report/000_694cfc149f605398.txt)
 
-.PHONY: run test ui install extract clean
+.PHONY: run test ui install chromium extract clean
 
 install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 
@@ -24,7 +24,13 @@ run: install  ## materialise every asset and check into $(LADDER_WAREHOUSE), the
 	$(BIN)/ladder run
 	$(BIN)/ladder validate
 
-test: install  ## run the test suite
+# The browser tests drive Debian's Chromium; as root (CI) it is installed here, elsewhere they skip and say why.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  echo "no Chromium: the browser tests will skip (install Debian's chromium package)"
+
+test: install chromium  ## run the test suite
 	$(BIN)/pytest
 
 ui: install  ## Dagster UI on the same warehouse and instance (checks every declarative file first)
