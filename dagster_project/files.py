@@ -1,7 +1,9 @@
 """Strict reading of the project's declarative files (YAML and CSV): every error names ``file:line``.
 
-YAML is parsed with libyaml (PyYAML's C loader); every mapping and list remembers the line of each
-key and item, so a schema error deep inside a file still points at its line. Duplicate keys, a BOM,
+YAML is parsed with libyaml (PyYAML's C parser) and its events are read into values in one pass,
+with PyYAML's safe-loader scalars (PyYAML's own constructor machinery costs more than the parse); every
+mapping and list remembers the line of each key and item, so a schema error deep inside a file still
+points at its line. Duplicate keys, a BOM,
 bytes that are not UTF-8 and oversized values are errors, never silently accepted. Schemas are pydantic
 models (``check``); their errors are turned into one ``file:line: what is wrong`` message.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,29 +75,125 @@ class _NotText(Exception):
         self.line = line
 
 
-class _LineLoader(yaml.CSafeLoader):
-    def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML hook
-        lines: dict[str, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise _NotText(line)
-            if key in lines:
-                raise _Duplicate(str(key), line, lines[key])
-            lines[key] = line
-        mapping = LineDict(super().construct_mapping(node, deep=True))
-        mapping.line, mapping.lines = node.start_mark.line + 1, {str(k): v for k, v in lines.items()}
-        return mapping
-
-    def construct_sequence(self, node, deep=False):  # noqa: D102 - PyYAML hook
-        items = LineList(super().construct_sequence(node, deep=True))
-        items.line, items.lines = node.start_mark.line + 1, [n.start_mark.line + 1 for n in node.value]
-        return items
+_RESOLVER = yaml.resolver.Resolver()
+_SCALARS = yaml.constructor.SafeConstructor()
+_STR = "tag:yaml.org,2002:str"
+_COLLECTION_TAGS = {yaml.MappingStartEvent: (None, "!", yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG),
+                    yaml.SequenceStartEvent: (None, "!", yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG)}
+_KEY = (str, int, float, bool, type(None))
+_NO_KEY = object()
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence)
+@lru_cache(maxsize=4096)
+def _implicit_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    return _RESOLVER.resolve(yaml.ScalarNode, value, implicit)
+
+
+def _scalar(event: yaml.ScalarEvent) -> Any:
+    """A scalar as PyYAML's safe loader reads it (YAML 1.1 resolution: 'yes' is True, 2019-01-02 a date)."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = _implicit_tag(event.value, event.implicit)
+    if tag == _STR:
+        return event.value
+    construct = _SCALARS.yaml_constructors.get(tag, _SCALARS.yaml_constructors[None])
+    try:
+        return construct(_SCALARS, yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
+    except ValueError as exc:  # '2019-13-45' looks like a date but is none
+        raise yaml.constructor.ConstructorError(None, None, f"{cut(event.value)} is no valid {tag.rsplit(':', 1)[-1]}: "
+                                                            f"{exc}", event.start_mark) from None
+
+
+class _Open:
+    """A list or mapping being read: its anchor, and for a mapping the key awaiting its value."""
+
+    __slots__ = ("node", "anchor", "key", "key_line", "first")
+
+    def __init__(self, node: LineDict | LineList, anchor: str | None):
+        self.node, self.anchor, self.key, self.key_line, self.first = node, anchor, _NO_KEY, 0, {}
+
+
+def _document(events: list, path: Path) -> Any:
+    """The one document of a parsed event stream, as LineDicts, LineLists and scalars, in one pass.
+
+    Aliases are resolved to the value they name; an alias inside the list or mapping it names (which
+    nests without end) and more than MAX_ALIASES aliases (which can expand a small file into an enormous
+    document) are errors, as are a second document, a tagged list or mapping, and a value over
+    MAX_VALUE_CHARS (reported once the document is read, at the key or item that holds it)."""
+    anchors: dict[str, tuple[Any, Any]] = {}
+    stack: list[_Open] = []
+    root, aliases, oversized, started = None, 0, None, None
+    for event in events:
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            value = _scalar(event)
+        elif kind is yaml.AliasEvent:
+            if event.anchor not in anchors:
+                raise yaml.composer.ComposerError(None, None, "found undefined alias", event.start_mark)
+            aliases += 1
+            if any(o.anchor == event.anchor for o in stack) or aliases > MAX_ALIASES:
+                raise SourceError(path, event.start_mark.line + 1,
+                                  f"alias *{event.anchor} inside the value it names" if aliases <= MAX_ALIASES
+                                  else f"more than {MAX_ALIASES} aliases; write the values out")
+            value = anchors[event.anchor][0]
+        elif kind in _COLLECTION_TAGS:
+            if event.tag not in _COLLECTION_TAGS[kind]:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"could not determine a constructor for the tag {event.tag!r}", event.start_mark)
+            if stack and stack[-1].key is _NO_KEY and isinstance(stack[-1].node, LineDict):
+                raise _NotText(event.start_mark.line + 1)
+            node = LineDict() if kind is yaml.MappingStartEvent else LineList()
+            node.line, node.lines = event.start_mark.line + 1, {} if kind is yaml.MappingStartEvent else []
+            if event.anchor is not None:
+                _anchor(anchors, event, node)
+            stack.append(_Open(node, event.anchor))
+            continue
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            value = stack.pop().node
+        elif kind is yaml.DocumentStartEvent:
+            if started is not None:
+                raise yaml.composer.ComposerError("expected a single document in the stream", started,
+                                                  "but found another document", event.start_mark)
+            started = event.start_mark
+            continue
+        else:
+            continue
+        if kind is yaml.ScalarEvent and event.anchor is not None:
+            _anchor(anchors, event, value)
+        line = value.line if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent \
+            else event.start_mark.line + 1
+        if not stack:
+            root, holder = value, 1
+        else:
+            parent = stack[-1]
+            if isinstance(parent.node, LineList):
+                parent.node.append(value)
+                parent.node.lines.append(line)
+                holder = line
+            elif parent.key is _NO_KEY:
+                if not isinstance(value, _KEY):
+                    raise _NotText(line)
+                if value in parent.first:
+                    raise _Duplicate(str(value), line, parent.first[value])
+                parent.first[value], parent.key, parent.key_line = line, value, line
+                continue
+            else:
+                parent.node[parent.key] = value
+                parent.node.lines[str(parent.key)] = holder = parent.key_line
+                parent.key = _NO_KEY
+        if oversized is None and isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+            oversized = (holder, len(value))
+    if oversized:
+        raise SourceError(path, oversized[0], f"value of {oversized[1]:,} characters; at most {MAX_VALUE_CHARS:,} "
+                                              "expected")
+    return root
+
+
+def _anchor(anchors: dict, event, value: Any) -> None:
+    if event.anchor in anchors:
+        raise yaml.composer.ComposerError(None, None, f"anchor &{event.anchor} defined twice (first on line "
+                                                      f"{anchors[event.anchor][1].line + 1})", event.start_mark)
+    anchors[event.anchor] = (value, event.start_mark)
 
 
 def read_text(path: Path) -> str:
@@ -122,37 +221,12 @@ def read_text(path: Path) -> str:
     return text
 
 
-def _oversized(node: Any, path: Path, line: int) -> None:
-    if isinstance(node, str) and len(node) > MAX_VALUE_CHARS:
-        raise SourceError(path, line, f"value of {len(node):,} characters; at most {MAX_VALUE_CHARS:,} expected")
-    if isinstance(node, LineDict):
-        for key, value in node.items():
-            _oversized(value, path, node.line_of(str(key)))
-    elif isinstance(node, LineList):
-        for i, value in enumerate(node):
-            _oversized(value, path, node.line_of(i))
-
-
 def load_yaml(path: Path) -> Any:
     """Parse ``path`` strictly; every problem becomes a SourceError naming the line."""
     text = read_text(path)
     try:
-        # an alias inside the list or mapping it names nests without end; thousands of aliases
-        # can expand a small file into an enormous document
-        open_anchors: list[str | None] = []
-        aliases = 0
-        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                open_anchors.append(event.anchor)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                open_anchors.pop()
-            elif isinstance(event, yaml.AliasEvent):
-                aliases += 1
-                if event.anchor in open_anchors or aliases > MAX_ALIASES:
-                    raise SourceError(path, event.start_mark.line + 1,
-                                      f"alias *{event.anchor} inside the value it names" if event.anchor in open_anchors
-                                      else f"more than {MAX_ALIASES} aliases; write the values out")
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a CSafeLoader subclass
+        events = list(yaml.parse(text, Loader=yaml.CSafeLoader))  # libyaml: a syntax error anywhere comes first
+        return _document(events, path)
     except _NotText as bad:
         raise SourceError(path, bad.line, "a key must be plain text, not a list or mapping") from None
     except _Duplicate as dup:
@@ -164,8 +238,6 @@ def load_yaml(path: Path) -> Any:
         raise SourceError(path, line, f"broken YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise SourceError(path, None, f"broken YAML: {cut(str(exc), 120)}") from None
-    _oversized(doc, path, 1)
-    return doc
 
 
 def line_at(doc: Any, loc: tuple) -> int | None:
