@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from .catalogue import PERCENT_STATS, Table
@@ -24,6 +25,7 @@ CELL_COLUMNS = [
     "value", "marker", "rounding", "stat", "unit", "geo_code", "geo_level", "year", "school_year",
     "span", "measure", "breakdown", "geo_axis",
 ]
+NUMERIC = {"row_no": "int64", "col_no": "int64", "value": "float64", "rounding": "float64"}  # and year: Int64
 
 
 def parse_printed(printed: str) -> tuple[float | None, str, float | None]:
@@ -52,6 +54,14 @@ def _share_numerator(label: str, ref: Reference) -> tuple[str, str] | None:
 
 def table_cells(table: Table, ref: Reference) -> pd.DataFrame:
     """All cells of ``table`` as a tidy frame (one row per printed cell, blanks included)."""
+    columns = dict(zip(CELL_COLUMNS, map(list, zip(*cell_records(table, ref))))) or {c: [] for c in CELL_COLUMNS}
+    typed = {c: np.array(columns[c], dtype=dtype) for c, dtype in NUMERIC.items()}  # None -> NaN
+    return pd.DataFrame({**columns, **typed, "year": pd.array(columns["year"], dtype="Int64")}, columns=CELL_COLUMNS)
+
+
+def cell_records(table: Table, ref: Reference) -> list[tuple]:
+    """Every cell of ``table``, checked, as a tuple of CELL_COLUMNS: ``load_project`` only checks the
+    transcriptions, and a frame costs more than reading them."""
     path = table.data_path
     header, body = read_csv(path, f" (the data file of {table.id}; `ladder extract` writes it)")
     labels = [c.label for c in table.columns]
@@ -94,24 +104,19 @@ def table_cells(table: Table, ref: Reference) -> pd.DataFrame:
                                                  f"(markers: {list(table.markers)})")
             stat = row_stat or col.stat
             geo_code = geo[0] if geo else col.geo
-            records.append({
-                "table_id": table.id, "table_label": table.table, "row_no": line_no - 1, "col_no": col_no + 1,
-                "row_label": label, "code": code or None, "column_label": col.label, "printed": printed,
-                "value": value, "marker": marker or (col.marker or ""), "rounding": rounding, "stat": stat,
-                "unit": "%" if stat in PERCENT_STATS else table.unit,
-                "geo_code": geo_code, "geo_level": ref.geo_levels.get(geo_code) if geo_code else None,
-                "year": col.year, "school_year": col.school_year, "span": col.span,
-                "measure": (spec.measure if spec and spec.measure else col.measure),
-                "breakdown": (spec.breakdown if spec and spec.breakdown else col.breakdown)
-                or (None if geo or row_stat else label),
-                "geo_axis": "row" if geo else ("column" if col.geo else None),
-            })
+            records.append((  # in the order of CELL_COLUMNS
+                table.id, table.table, line_no - 1, col_no + 1, label, code or None, col.label, printed,
+                value, marker or (col.marker or ""), rounding, stat, "%" if stat in PERCENT_STATS else table.unit,
+                geo_code, ref.geo_levels.get(geo_code) if geo_code else None,
+                col.year, col.school_year, col.span,
+                spec.measure if spec and spec.measure else col.measure,
+                (spec.breakdown if spec and spec.breakdown else col.breakdown) or (None if geo or row_stat else label),
+                "row" if geo else ("column" if col.geo else None),
+            ))
     if fixed == ["row", "code"]:
         try:
             check_formulas([FormulaRow(label, code, line - 1) for label, code, line in
                             ((r[0], r[1], seen[r[0]]) for r in body if r)])
         except FormulaError as exc:
             raise SourceError(path, seen.get(exc.row), f"row {cut(exc.row)}: {exc}") from None
-    frame = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
-    return frame.astype({"year": "Int64", "row_no": "int64", "col_no": "int64", "value": "float64",
-                         "rounding": "float64"})
+    return records

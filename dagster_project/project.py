@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .catalogue import Table, load_catalogue
-from .cells import table_cells
+from .cells import cell_records
 from .derive import DerivedSpec, load_specs
 from .files import SourceError, check, load_yaml
 from .models import RoundingFile
@@ -54,10 +54,10 @@ def load_project(sources: Path | None = None, checks: Path | None = None) -> Pro
     ids = {t.id for t in tables}
     ref = Reference(sources)
     ref.geography  # noqa: B018 - reads and validates every reference CSV now
-    for t in tables:  # every transcription parses (the assets parse them again when they run)
+    for t in tables:  # every transcription parses (the assets parse them again, into frames, when they run)
         ref.graph_group(t)
         if t.available:
-            table_cells(t, ref)
+            cell_records(t, ref)
     rules = load_rules(checks, ids)
     scan_params(rules, sources, tables)
     return Project(sources=sources, checks=checks, tables=tables, ref=ref, rules=rules,

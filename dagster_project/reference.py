@@ -1,54 +1,87 @@
 """Reference data read from ``sources/reference/*.csv``: geography, ROP areas, measures, measure links.
 
-Each file is read strictly (UTF-8, no BOM, well-quoted) and validated against a declared pandera
-schema before anything uses it: exact columns, known levels, unique codes, parents that exist.
-A failure names the file and the CSV line of the first bad row.
+Each file is read strictly (UTF-8, no BOM, well-quoted) and validated against its declared schema
+before anything uses it: exact columns, known levels, unique codes, parents that exist. The schema is
+declared once (``SCHEMAS``, every column text) and checked by a plain pass over the values; only a file
+that fails is handed to the equivalent pandera schema, whose report names the CSV line of the first bad
+row. Valid files (every command, every time) so never pay for importing pandera.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from .files import SourceError, cut, read_csv
 
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
 LEVELS = ["gemeente", "arrondissement", "regio", "provincie", "gewest", "land", "bucket", "totaal", "rop"]
-TEXT = {"nullable": False, "coerce": False}
 
 
-def _area_schema(levels: list[str]) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema({
-        "code": pa.Column(str, pa.Check.str_length(min_value=1), unique=True, **TEXT),
-        "name": pa.Column(str, pa.Check.str_length(min_value=1), **TEXT),
-        "level": pa.Column(str, pa.Check.isin(levels), **TEXT),
-        "parent": pa.Column(str, **TEXT),
-        "aliases": pa.Column(str, **TEXT),
-    }, strict=True, ordered=True)
+@dataclass(frozen=True)
+class Text:
+    """A column of a reference CSV: never empty (``required``), one of ``isin``, matching ``pattern``
+    (from its start, as pandera's str_matches), ``unique``."""
+
+    required: bool = False
+    isin: tuple[str, ...] | None = None
+    pattern: str | None = None
+    unique: bool = False
+
+    def bad(self, values: list[str]) -> bool:
+        """Whether any value breaks the column's checks."""
+        if self.required and not all(values):
+            return True
+        if self.isin is not None and not set(values) <= set(self.isin):
+            return True
+        if self.pattern is not None:
+            match = re.compile(self.pattern).match
+            if not all(match(v) for v in values):
+                return True
+        return self.unique and len(set(values)) < len(values)
 
 
-SCHEMAS = {
-    "geography": _area_schema([lv for lv in LEVELS if lv != "rop"]),
-    "rop": _area_schema(["rop"]),
-    "measures": pa.DataFrameSchema({
-        "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), unique=True, **TEXT),
-        "name": pa.Column(str, pa.Check.str_length(min_value=1), **TEXT),
-        **{c: pa.Column(str, **TEXT) for c in ("letter_t39", "letter_t40")},
-        "trede": pa.Column(str, pa.Check.isin(["3", "4", "5"]), **TEXT),
-        **{c: pa.Column(str, **TEXT) for c in ("grouping", "policy_domain", "bron")},
-        **{c: pa.Column(str, pa.Check.str_matches(r"^(\d{4})?$"), **TEXT) for c in ("from_year", "to_year")},
-        "source_table": pa.Column(str, pa.Check.str_matches(r"^([BT]\d{2}( [BT]\d{2})*)?$"), **TEXT),
-    }, strict=True, ordered=True),
-    "measure_links": pa.DataFrameSchema({
-        **{c: pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), **TEXT) for c in ("predecessor", "successor")},
-        "year": pa.Column(str, pa.Check.str_matches(r"^\d{4}$"), **TEXT),
-        "kind": pa.Column(str, pa.Check.str_length(min_value=1), **TEXT),
-        "description": pa.Column(str, pa.Check.str_length(min_value=1), **TEXT),
-    }, strict=True, ordered=True),
+def _area_columns(levels: list[str]) -> dict[str, Text]:
+    return {"code": Text(required=True, unique=True), "name": Text(required=True), "level": Text(isin=tuple(levels)),
+            "parent": Text(), "aliases": Text()}
+
+
+CODE = r"^[a-z0-9_]+$"
+SCHEMAS: dict[str, dict[str, Text]] = {
+    "geography": _area_columns([lv for lv in LEVELS if lv != "rop"]),
+    "rop": _area_columns(["rop"]),
+    "measures": {
+        "measure": Text(pattern=CODE, unique=True), "name": Text(required=True),
+        "letter_t39": Text(), "letter_t40": Text(), "trede": Text(isin=("3", "4", "5")),
+        "grouping": Text(), "policy_domain": Text(), "bron": Text(),
+        "from_year": Text(pattern=r"^(\d{4})?$"), "to_year": Text(pattern=r"^(\d{4})?$"),
+        "source_table": Text(pattern=r"^([BT]\d{2}( [BT]\d{2})*)?$"),
+    },
+    "measure_links": {
+        "predecessor": Text(pattern=CODE), "successor": Text(pattern=CODE), "year": Text(pattern=r"^\d{4}$"),
+        "kind": Text(required=True), "description": Text(required=True),
+    },
 }
+
+
+def pandera_schema(name: str) -> pa.DataFrameSchema:
+    """``SCHEMAS[name]`` as a pandera schema: exact columns in order, every value a non-null string."""
+    import pandera.pandas as pa
+
+    def column(text: Text) -> pa.Column:
+        checks = ([pa.Check.str_length(min_value=1)] if text.required else []) \
+            + ([pa.Check.isin(list(text.isin))] if text.isin is not None else []) \
+            + ([pa.Check.str_matches(text.pattern)] if text.pattern is not None else [])
+        return pa.Column(str, checks, unique=text.unique, nullable=False, coerce=False)
+
+    return pa.DataFrameSchema({c: column(t) for c, t in SCHEMAS[name].items()}, strict=True, ordered=True)
 
 
 def read_reference(path: Path, name: str) -> pd.DataFrame:
@@ -57,8 +90,18 @@ def read_reference(path: Path, name: str) -> pd.DataFrame:
     for line_no, raw in enumerate(body, start=2):
         if len(raw) != len(header):
             raise SourceError(path, line_no, f"{len(raw)} fields, expected {len(header)} ({', '.join(header)})")
+    columns = SCHEMAS[name]
     frame = pd.DataFrame(body, columns=header, dtype=str)
-    schema = SCHEMAS[name]
+    if header != list(columns) or any(t.bad([r[i] for r in body]) for i, t in enumerate(columns.values())):
+        _explain(path, name, frame)
+    return frame
+
+
+def _explain(path: Path, name: str, frame: pd.DataFrame) -> None:
+    """Raise pandera's first failure of ``frame`` (the plain pass found one) as ``file:line``."""
+    import pandera.pandas as pa
+
+    schema = pandera_schema(name)
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
@@ -72,7 +115,6 @@ def read_reference(path: Path, name: str) -> pd.DataFrame:
         if line == 1:
             what += f"; the header must be {expected}"
         raise SourceError(path, line, what + (f" (and {len(fc) - 1} more)" if len(fc) > 1 else "")) from None
-    return frame
 
 
 @dataclass(frozen=True)
