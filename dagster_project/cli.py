@@ -1,4 +1,5 @@
-"""`ladder`: the project's command line (sources, extract, run, validate, waivers, trace, lineage, narrative, ui).
+"""`ladder`: the project's command line (sources, extract, run, validate, waivers, trace, find, lineage,
+narrative, ui).
 
 Every command checks the declarative files first. Exit codes: 0 all checked and consistent; 1 a check
 failed (an unwaived error, a stale or changed waiver, a failed step); 2 the command could not do its
@@ -386,36 +387,90 @@ def waivers_pin(every: bool, warehouse: Path | None, wait: float) -> None:
 @click.argument("row")
 @click.argument("column")
 @click.option("--json", "as_json", is_flag=True, help="Emit the tree as JSON (nodes with table, row, column, "
-              "value, coefficient, children).")
+              "value, coefficient, code, report_lines, children).")
+@click.option("--breaks", is_flag=True, help="Show every trend break in full (they are counted otherwise).")
+@click.option("--depth", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Show N levels below the figure; deeper parts are summed up in one line.")
 @WAREHOUSE
 @WAIT
 @one_line_errors
-def trace(table: str, row: str, column: str, as_json: bool, warehouse: Path | None, wait: float) -> None:
+def trace(table: str, row: str, column: str, as_json: bool, breaks: bool, depth: int | None,
+          warehouse: Path | None, wait: float) -> None:
     """Trace one published figure down to the source cells behind it.
 
     \b
-    Example:  ladder trace "Tabel 39" "TREDE 5" "West-Vlaanderen 2019"
-    TABLE is an id (B39, T01, tabel39) or 'Tabel N' ('body Tabel 1' / 'bijlage Tabel 1' where both
-    exist); ROW and COLUMN are matched forgivingly, with candidates listed when ambiguous. The tree
-    shows values, coefficients (0.4 for SINE), formulas, Bron, notes, trend breaks, rule results and
-    waivers on each source cell, and published minus recomputed.
+    Examples:
+      ladder trace "Tabel 39" totaal "West-Vlaanderen 2019"
+      ladder trace "Tabel 39" "trede 3 + trede 4 + trede 5" "West-Vlaanderen 2019" --depth 1
+      ladder trace "body Tabel 2" totaal "West-Vlaanderen | 2019"
+      ladder trace narrative "line 707" 63.552
+    TABLE is an id (B39, T01, tabel39), 'Tabel N' ('body Tabel 1' / 'bijlage Tabel 1' where both exist)
+    or 'narrative' for a figure of the body text (ROW its report line, COLUMN the figure as printed).
+    ROW is a label, its printed code ('h', 'trede 3 + trede 4 + trede 5') or 'totaal'; ROW and COLUMN
+    are matched forgivingly, with candidates listed when unknown or ambiguous. Each node names its
+    formula letter and coefficient (0.4 for SINE), value, formula, report lines, Bron, rule results and
+    waivers, and published minus recomputed; children follow the formula's letters.
     """
+    from .narrative.scan import classify
     from .project import load_project
-    from .trace import TraceError, Tracer, render
+    from .trace import NARRATIVE, TraceError, Tracer, render, trace_figure
 
-    load_project()
+    project = load_project()
     path = warehouse or default_path()
     try:
         with connect(path, read_only=True, wait=wait) as con:
             require_tables(con, path, "ref.catalogue", "derived.edges", "checks.results")
-            tree = Tracer(con).trace(table, row, column)
+            tracer = Tracer.for_project(con, project.tables)
+            if table.casefold() in NARRATIVE:
+                tree = trace_figure(tracer, classify(con, project.sources, project.tables), row, column)
+            else:
+                tree = tracer.trace(table, row, column)
     except TraceError as exc:
         _fail(str(exc))
     if as_json:
         out(json.dumps(tree, ensure_ascii=False, indent=2, default=_jsonable))
         return
-    out("\n".join(render(tree)))
+    out("\n".join(render(tree, breaks=breaks, depth=depth)))
     out(f"({tree['source_cells']} source cell(s))")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="Emit a JSON list (found, where, printed, status, "
+              "report_line, detail).")
+@WAREHOUSE
+@WAIT
+@one_line_errors
+def find(query: str, as_json: bool, warehouse: Path | None, wait: float) -> None:
+    """Find a figure as quoted, a label, or a report line, in the tables and in the body text.
+
+    \b
+    Examples:
+      ladder find 63.552        (also '63 552', '63552': the Dutch and the table's printing)
+      ladder find "20,6%"
+      ladder find "arbeidszorg (buiten"
+      ladder find "line 707"
+    Cells come with the worst status of their rules (fail, waived, not_verifiable, pass, no rule) and the
+    report lines of their table; body-text figures with their class (confirmed, contradicts, external,
+    unresolved) and the cell or source they were linked to. Exit 1 when nothing matches.
+    """
+    from .find import find as find_in
+    from .narrative.scan import classify
+    from .project import load_project
+
+    project = load_project()
+    path = warehouse or default_path()
+    lines = {t.id: [tuple(span) for span in t.extract.get("lines", [])] for t in project.tables if t.available}
+    with connect(path, read_only=True, wait=wait) as con:
+        require_tables(con, path, "ref.geography", "checks.results", "checks.result_cells")
+        found = find_in(con, query, classify(con, project.sources, project.tables), lines)
+    if as_json:
+        out(found.to_json(orient="records", force_ascii=False, indent=1))
+    elif len(found):
+        out(found.to_string(index=False, max_colwidth=90))
+    else:
+        out(f"nothing printed as or labelled {query!r}")
+    sys.exit(0 if len(found) else 1)
 
 
 def _jsonable(value):
