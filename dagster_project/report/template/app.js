@@ -138,7 +138,9 @@ function showSummary() {
     + `<p><code>${esc(D.meta.final_line)}</code> — ERROR and WARN are unwaived failing instances; SKIP are instances that cannot be verified (a figure they need is nb or --). <a href="#findings">${D.groups.length} suspect cell(s) with unwaived findings</a>.</p>`
     + `<h2>Rules</h2><table class="data"><thead><tr><th></th><th>rule</th><th>kind</th><th>severity</th><th>description</th><th>instances</th><th>pass</th><th>fail</th><th>waived</th><th>not verifiable</th><th></th></tr></thead><tbody>`;
   let family = "";
-  for (const r of D.rules) {
+  const families = Object.keys(D.meta.families);
+  const rank = (f) => (families.includes(f) ? families.indexOf(f) : families.length);
+  for (const r of D.rules.slice().sort((a, b) => rank(a[1]) - rank(b[1]) || (a[0] < b[0] ? -1 : 1))) {
     const [id, fam, sev, kind, desc, n, pass, fail, waived, nv] = r;
     if (fam !== family) { family = fam; html += `<tr><th colspan="11">${esc(D.meta.families[fam] || fam)}</th></tr>`; }
     const mark = fail ? (sev === "error" ? badge("error") : badge("warn")) : waived ? badge("waived") : n ? badge("pass") : badge("unresolved");
@@ -236,7 +238,7 @@ function cellHtml(n) {
     const d = derivedOf[twin];
     const st = d[6] === "differs" ? 4 : d[6] === "equal at printed precision" ? 1 : 0;
     const text = view === "recomputed" ? fmt(d[3], D.nodes[twin][N.stat], x[N.rounding] ?? D.nodes[twin][N.rounding])
-      : d[5] === null ? "" : (d[5] > 0 ? "+" : "") + +d[5].toPrecision(3);
+      : d[5] === null ? "" : (d[5] > 0 ? "+" : "") + num(+d[5].toPrecision(3));
     return `<td class="cell st${st}" data-n="${n}" title="${esc(d[6])}">${esc(text)}</td>`;
   }
   const text = x[N.printed] ?? fmt(derivedOf[n] ? derivedOf[n][3] : null, x[N.stat], x[N.rounding]);
