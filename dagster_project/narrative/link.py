@@ -20,6 +20,7 @@ names a source, and no quantity of the year and area its sentence names shares a
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from functools import lru_cache
 
 import pandas as pd
@@ -48,9 +49,25 @@ QUANTITIES = """
     SELECT 'point', table_id, row_label, column_label, column0, year, year0, geo_code, stat, v1 - v0, h0 + h1
     FROM pairs WHERE stat IN ('percent', 'share')"""
 
+# A figure once per year and area a quantity it quotes can carry (NULL: none): the years of its context
+# and the areas its sentence names (West-Vlaanderen where it names none). Joined on these keys, and with
+# the values within reach of each other (whatever their sign), few pairs are left for the conditions of
+# MATCH to decide, instead of every figure with every quantity.
+KEYS = """
+    WITH by_year AS (SELECT id, kind, value, rounding, years, areas, unnest(list_append(years, NULL)) AS key_year
+                     FROM narrative_figures)
+    SELECT *, unnest(list_append(CASE WHEN len(areas) = 0 THEN ['30000'] ELSE areas END, NULL)) AS key_geo
+    FROM by_year"""
+
 MATCH = """
-    SELECT f.id, q.*
-    FROM narrative_figures f JOIN narrative_quantities q ON (
+    WITH candidates AS MATERIALIZED (
+        SELECT k.id AS figure, q.*
+        FROM narrative_keys k JOIN narrative_quantities q
+          ON q.year IS NOT DISTINCT FROM k.key_year AND q.geo_code IS NOT DISTINCT FROM k.key_geo
+         AND abs(q.value) - q.half <= abs(k.value) + k.rounding / 2 + 1e-6
+         AND abs(q.value) + q.half >= abs(k.value) - k.rounding / 2 - 1e-6)
+    SELECT f.id, q.* EXCLUDE (figure)
+    FROM narrative_figures f JOIN candidates q ON q.figure = f.id AND (
         (f.kind = 'count' AND ((q.how = 'cell' AND q.stat = 'count') OR q.how = 'difference')
              AND abs(abs(q.value) - f.value) <= f.rounding / 2 + q.half + 1e-9)
      OR (f.kind = 'signed_count' AND q.how = 'difference' AND abs(q.value - f.value) <= f.rounding / 2 + q.half + 1e-9)
@@ -73,7 +90,8 @@ MATCH = """
 # digits swapped): if the sentence points to that cell, the text contradicts the table.
 NEAR = """
     SELECT f.id, q.*
-    FROM narrative_figures f JOIN narrative_quantities q ON q.how = 'cell' AND q.stat = 'count'
+    FROM narrative_keys f JOIN narrative_quantities q ON q.year = f.key_year AND q.geo_code = f.key_geo
+        AND q.how = 'cell' AND q.stat = 'count'
         AND f.kind = 'count' AND f.value >= 100 AND f.value <> q.value
         AND length(CAST(CAST(f.value AS BIGINT) AS VARCHAR)) = length(CAST(CAST(q.value AS BIGINT) AS VARCHAR))
         AND damerau_levenshtein(CAST(CAST(f.value AS BIGINT) AS VARCHAR), CAST(CAST(q.value AS BIGINT) AS VARCHAR)) = 1
@@ -103,25 +121,37 @@ def _areas(text: str, geo_names: dict[str, str]) -> set[str]:
         found.add("30000")
     if re.search(r"\b(Vlaanderen|Vlaams|Vlaamse)\b", re.sub(r"West-\s?Vla", "WV", text)):
         found.add("02000")
-    for name, code in geo_names.items():
-        if len(name) > 4 and name not in ("West-Vlaanderen", "Vlaams Gewest") \
-                and re.search(rf"\b{re.escape(name)}\b", text):
+    for name, pattern, code in _named_areas(tuple(geo_names.items())):
+        if name in text and pattern.search(text):  # the substring test spares most searches
             found.add(code)
     return found
 
 
-def _score(fig, cand, titles: dict[str, str], geo_names: dict[str, str]) -> float:
+@lru_cache(maxsize=None)
+def _named_areas(geo_names: tuple[tuple[str, str], ...]) -> tuple[tuple[str, re.Pattern, str], ...]:
+    """(name, whole-word pattern, code) of every area a sentence names by its own name."""
+    return tuple((name, re.compile(rf"\b{re.escape(name)}\b"), code) for name, code in geo_names
+                 if len(name) > 4 and name not in ("West-Vlaanderen", "Vlaams Gewest"))
+
+
+def _context(fig) -> tuple[frozenset[str], frozenset[str]]:
+    """The stems of a figure's sentence and, where it points back ('hun aantal'), of the sentence before:
+    what it speaks of."""
+    own = _words(fig.sentence)
+    previous = (_words(re.split(r"(?<=[.!?])\s", fig.before.strip())[-1]) - own
+                if fig.before.strip() and ANAPHORA.search(fig.sentence) else frozenset())
+    return own, previous
+
+
+def _score(context: tuple[frozenset[str], frozenset[str]], cand, titles: dict[str, str], areas: re.Pattern) -> float:
     """How many of the sentence's words the candidate's labels hold (years and areas are filtered in SQL).
 
     Zero unless one of them is in what tells the candidate apart: its row and column labels without
     area names and years, or, where those name only areas and years, its table's title."""
+    own, previous = context
     title = titles.get(cand.table_id, "")
     label = f"{cand.row_label} {cand.column_label} {title}".lower()
-    distinct = _distinct(cand.row_label, cand.column_label, title, _areas_pattern(tuple(geo_names)))
-    own = _words(fig.sentence)
-    # a sentence that points back ('hun aantal') speaks of what the sentence before names
-    previous = (_words(re.split(r"(?<=[.!?])\s", fig.before.strip())[-1]) - own
-                if fig.before.strip() and ANAPHORA.search(fig.sentence) else set())
+    distinct = _distinct(cand.row_label, cand.column_label, title, areas)
     if not any(w in distinct for w in own | previous):
         return 0.0
     hits = sum(1 for w in own if w in label) + 0.5 * sum(1 for w in previous if w in label)
@@ -158,11 +188,15 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
                       or {REPORT_YEAR}) for f in figures.itertuples()],
         areas=[sorted(_areas(f.sentence, geo_names)) for f in figures.itertuples()],
         trend=[bool(TREND.search(f.sentence)) for f in figures.itertuples()])
-    con.register("narrative_figures", context)
+    con.register("narrative_context", context)
+    con.execute("""CREATE OR REPLACE TEMP TABLE narrative_figures AS
+                   SELECT id, kind, value, rounding, CAST(years AS BIGINT[]) AS years,
+                          CAST(areas AS VARCHAR[]) AS areas, trend
+                   FROM narrative_context""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE narrative_keys AS {KEYS}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE narrative_quantities AS {QUANTITIES}")
-    matches, near = con.execute(MATCH).df(), con.execute(NEAR).df()
-    by_fig = dict(tuple(matches.groupby("id"))) if len(matches) else {}
-    near_fig = dict(tuple(near.groupby("id"))) if len(near) else {}
+    by_fig, near_fig = _by_figure(con.execute(MATCH)), _by_figure(con.execute(NEAR))
+    areas = _areas_pattern(tuple(geo_names))
     curated = {(int(r.line), bare(r.printed)): r for r in claims.itertuples()}
     out = []
     for fig in figures.itertuples():
@@ -176,7 +210,8 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
                        column_label=claim.column_label)
             out.append(row)
             continue
-        best, best_score = _best(fig, by_fig.get(fig.id), titles, geo_names)
+        words = _context(fig)
+        best, best_score = _best(words, by_fig.get(fig.id, ()), titles, areas)
         # A round percentage ('45%') matches some cell by chance: it needs two words of context; a count of
         # five digits or more that equals a cell of the year and area the sentence names needs none.
         needed = (0 if fig.kind == "count" and fig.value >= 10000
@@ -188,7 +223,7 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
                        half=best.half)
             out.append(row)
             continue
-        slip, slip_score = _best(fig, near_fig.get(fig.id), titles, geo_names)
+        slip, slip_score = _best(words, near_fig.get(fig.id, ()), titles, areas)
         if slip is not None and slip_score >= needed + 0.5:
             row.update(cls="contradicts", how="near-miss", table_id=slip.table_id, row_label=slip.row_label,
                        column_label=slip.column_label, quantity=slip.value, half=slip.half)
@@ -200,11 +235,20 @@ def link(con, figures: pd.DataFrame, titles: dict[str, str], geo_names: dict[str
     return pd.DataFrame(out)
 
 
-def _best(fig, candidates: pd.DataFrame | None, titles, geo_names):
+def _by_figure(result) -> dict[str, list]:
+    """Each figure's candidates, the rows of a MATCH or NEAR result, in their order."""
+    candidate = namedtuple("Candidate", [d[0] for d in result.description])
+    out: dict[str, list] = {}
+    for row in result.fetchall():
+        out.setdefault(row[0], []).append(candidate._make(row))
+    return out
+
+
+def _best(context, candidates: list, titles: dict[str, str], areas: re.Pattern):
     """The candidate whose labels hold most of the sentence's words (first of equals), and its score."""
     best, best_score = None, -1.0
-    for cand in (candidates.itertuples() if candidates is not None else ()):
-        s = _score(fig, cand, titles, geo_names)
+    for cand in candidates:
+        s = _score(context, cand, titles, areas)
         if s > best_score:
             best, best_score = cand, s
     return best, best_score
