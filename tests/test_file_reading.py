@@ -42,7 +42,8 @@ def test_values_and_lines(tmp_path):
     assert doc == {"a": 1, "b": ["x", {"c": dt.date(2019, 1, 2), "d": True, "e": None, "f": "7"}],
                    "g": "text", "h": "text"}
     assert isinstance(doc, LineDict) and isinstance(doc["b"], LineList)
-    assert (doc.line, doc.line_of("b"), doc.line_of("h"), doc["b"].line_of(1), doc["b"][1].line_of("f")) == (1, 2, 6, 4, 4)
+    lines = doc.line, doc.line_of("b"), doc.line_of("h"), doc["b"].line_of(1), doc["b"][1].line_of("f")
+    assert lines == (1, 2, 6, 4, 4)
 
 
 @pytest.mark.parametrize("text, message", [

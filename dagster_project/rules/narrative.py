@@ -7,6 +7,7 @@ should equal: one cell, or a small arithmetic expression over named cells (``exp
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 
 import pandas as pd
 
@@ -25,6 +26,9 @@ def parse_quote(text: str) -> tuple[float, float]:
     return value, 10.0 ** -len(dec)
 
 
+ClaimCell = namedtuple("ClaimCell", "claim name table_id row_label column_label value half exists")
+
+
 def claims_frame(rule) -> pd.DataFrame:
     """One row per (claim, named cell) for a single set-based lookup in DuckDB."""
     rows = []
@@ -38,21 +42,23 @@ def claims_frame(rule) -> pd.DataFrame:
 
 def narrative(con, rule) -> pd.DataFrame:
     con.register("claim_cells", claims_frame(rule))
-    found = con.execute("""
-        SELECT k.claim, k.name, k.table_id, k.row_label, k.column_label, c.value, c.half, c.rounding, c.printed,
-               c.cell IS NOT NULL AS exists
-        FROM claim_cells k LEFT JOIN cells c USING (table_id, row_label, column_label)""").df()
+    found: dict[str, list[ClaimCell]] = {}  # per claim, in the join's order
+    for row in con.execute("""
+            SELECT k.claim, k.name, k.table_id, k.row_label, k.column_label, c.value, c.half,
+                   c.cell IS NOT NULL AS exists
+            FROM claim_cells k LEFT JOIN cells c USING (table_id, row_label, column_label)""").fetchall():
+        found.setdefault(row[0], []).append(ClaimCell(*row))
     out = []
     for i, claim in enumerate(rule.params["claims"]):
-        mine = found[found.claim == claim["id"]]
-        missing = mine[~mine.exists]
-        if len(missing):
-            r = missing.iloc[0]
-            raise SourceError(*rule.where("claims", i, *(("cell",) if claim.get("cell") else ("cells", r["name"]))),
+        mine = found.get(claim["id"], [])
+        missing = [r for r in mine if not r.exists]
+        if missing:
+            r = missing[0]
+            raise SourceError(*rule.where("claims", i, *(("cell",) if claim.get("cell") else ("cells", r.name))),
                               f"claim {claim['id']}: no cell {r.table_id} | {r.row_label} | {r.column_label} "
                               "(table, row and column as printed)")
         quoted, rounding = parse_quote(claim["quote"])
-        names = dict(zip(mine.name, mine.value))
+        names = {r.name: r.value for r in mine}
         blocked = any(v is None or pd.isna(v) for v in names.values())
         expr = claim.get("expr") or "x"
         try:
@@ -60,16 +66,16 @@ def narrative(con, rule) -> pd.DataFrame:
             # Rounded inputs widen the tolerance by their half unit, scaled through the expression.
             spread = 0.0
             if not blocked:
-                for name, half in zip(mine.name, mine.half):
-                    if half:
-                        spread += abs(evaluate(expr, dict(names, **{name: names[name] + half})) - expected)
+                for r in mine:
+                    if r.half:
+                        spread += abs(evaluate(expr, dict(names, **{r.name: names[r.name] + r.half})) - expected)
         except ExpressionError as exc:
             raise SourceError(*rule.where("claims", i, "expr"), f"claim {claim['id']}: {exc}") from None
         out.append({
             "table_id": "narrative", "row_label": f"line {claim['line']}", "column_label": claim["id"],
             "printed": claim["quote"], "lhs": quoted, "rhs": expected, "tolerance": rounding / 2 + spread,
             "blocked": blocked,
-            "parts": [{"t": r.table_id, "r": r.row_label, "c": r.column_label, "coef": 1.0} for r in mine.itertuples()],
+            "parts": [{"t": r.table_id, "r": r.row_label, "c": r.column_label, "coef": 1.0} for r in mine],
             "detail": f"{claim['text']} — {claim.get('expr') or 'x'}",
         })
     return pd.DataFrame(out)
