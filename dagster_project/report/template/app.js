@@ -142,10 +142,14 @@ function showSummary() {
   const rank = (f) => (families.includes(f) ? families.indexOf(f) : families.length);
   for (const r of D.rules.slice().sort((a, b) => rank(a[1]) - rank(b[1]) || (a[0] < b[0] ? -1 : 1))) {
     const [id, fam, sev, kind, desc, n, pass, fail, waived, nv] = r;
-    if (fam !== family) { family = fam; html += `<tr><th colspan="11">${esc(D.meta.families[fam] || fam)}</th></tr>`; }
+    if (fam !== family) {
+      family = fam;
+      const sum = (j) => D.rules.filter((x) => x[1] === fam).reduce((a, x) => a + x[j], 0);
+      html += `<tr><th colspan="5">${esc(D.meta.families[fam] || fam)}</th>${[5, 6, 7, 8, 9].map((j) => `<th class="num">${sum(j) || ""}</th>`).join("")}<th></th></tr>`;
+    }
     const mark = fail ? (sev === "error" ? badge("error") : badge("warn")) : waived ? badge("waived") : n ? badge("pass") : badge("unresolved");
     const w = (x) => (n ? (100 * x) / n : 0);
-    html += `<tr><td>${mark}</td><td><a href="#rule/${esc(id)}">${esc(id)}</a></td><td>${esc(kind)}</td><td>${esc(sev)}</td><td class="small">${esc(desc)}</td>`
+    html += `<tr><td>${mark}</td><td><a href="#rule/${esc(id)}">${esc(id)}</a></td><td>${esc(kind)}</td><td>${esc(sev)}</td><td class="small desc">${esc(desc)}</td>`
       + `<td class="num">${n}</td><td class="num">${pass}</td><td class="num">${fail || ""}</td><td class="num">${waived || ""}</td><td class="num">${nv || ""}</td>`
       + `<td><div class="bar"><i style="width:${w(pass)}%;background:#66bb6a"></i><i style="width:${w(waived)}%;background:#ffca28"></i><i style="width:${w(nv)}%;background:#7986cb"></i><i style="width:${w(fail)}%;background:#e53935"></i></div></td></tr>`;
   }
@@ -417,9 +421,10 @@ function showCell(n) {
   const x = D.nodes[n];
   if (!x) return;
   const kind = kindOf(n);
-  if (kind === "narrative") {
+  if (kind === "narrative") {  // a body-text figure a rule checks: the figure's own panel
     const line = +(x[N.r].match(/\d+/) || [0])[0];
     if (current !== "text") showText(line); else highlightLine(line);
+    if (figuresOf[n]) return showFigure(figuresOf[n][0]);
   } else if (kind === "source" || kind === "derived") {
     const t = tableById[x[N.t]];
     const target = kind === "derived" && t.publishes ? t.publishes : x[N.t];
@@ -476,7 +481,11 @@ function panel(n) {
     const published = up.filter((d) => derivedOf[d] && derivedOf[d][4] !== null);
     const other = up.filter((d) => !(derivedOf[d] && derivedOf[d][4] !== null));
     html += `<h3>Lineage up: figures computed from it (${up.length})</h3>`
-      + (published.length ? `<div class="small">published figures (${published.length}):</div>` + published.map((d) => `<div class="small">${link(derivedOf[d][4], addr(derivedOf[d][4]))} = ${esc(shown(derivedOf[d][4]))} <span class="muted">(recomputed ${esc(fmt(derivedOf[d][3], D.nodes[d][N.stat], D.nodes[d][N.rounding]))})</span></div>`).join("") : "")
+      + (published.length ? (() => {
+        const items = published.map((d) => `<div class="small">${link(derivedOf[d][4], nodeLabel(derivedOf[d][4]))} = ${esc(shown(derivedOf[d][4]))} <span class="muted">(recomputed ${esc(fmt(derivedOf[d][3], D.nodes[d][N.stat], D.nodes[d][N.rounding]))})</span></div>`);
+        return `<div class="small">published figures (${published.length}):</div>${items.slice(0, 8).join("")}`
+          + (items.length > 8 ? `<details><summary class="small">${items.length - 8} more</summary>${items.slice(8).join("")}</details>` : "");
+      })() : "")
       + (other.length ? `<details><summary class="small">recomputed only (${other.length})</summary>${other.map((d) => `<div class="small">${link(d)} = ${esc(shown(d))}</div>`).join("")}</details>` : "");
   }
 
