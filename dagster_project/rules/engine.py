@@ -1,5 +1,13 @@
 """Run every rule on the warehouse and write ``checks.results`` (one row per rule instance) and
-``checks.result_cells`` (the cells each instance involves), waivers applied, suspects named."""
+``checks.result_cells`` (the cells each instance involves), waivers applied, suspects named.
+
+Everything stays in DuckDB. The templates fill the temp table ``instances``: per instance its rule, its
+checked cell, lhs, rhs, tolerance and its parts by cell number; the status follows from them. Waivers,
+copies and localisation read only the failing instances (and, for localisation, the passing ones that
+share a cell with them) and record what they change in ``overrides``. Names, printed figures, digests
+and the cells of every instance are formed when results are read (``results``, ``result_cells``), so
+the engine holds a few numbers per passing instance however large the tables.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +18,13 @@ import pandas as pd
 
 from ..catalogue import Table, trend_breaks_frame
 from ..cells import parse_printed
-from ..reference import Reference
 from ..files import SourceError, cut
 from ..narrative.scan import scan_rule
+from ..reference import Reference
 from .formulas import Row as FormulaRow
 from .formulas import edges as formula_edges
 from .formulas import leaf_weights
-from .kinds import KIND_SQL
+from .kinds import KIND_SQL, PARTS, SUM_DETAIL, lit
 from .localise import TREND_BREAK_WAIVER, localise, swaps
 from .narrative import narrative
 from .registry import Rule, Waiver
@@ -26,6 +34,25 @@ RESULT_COLUMNS = [
     "lhs", "rhs", "imbalance", "tolerance", "status", "detail", "waiver", "suspect_table", "suspect_row",
     "suspect_column", "suggestion", "pattern", "cells_digest",
 ]
+CELL_COLUMNS = ["instance", "table_id", "row_label", "column_label", "coef", "role"]
+FRAME_KINDS = {"narrative": narrative, "narrative_scan": scan_rule}
+"""Kinds evaluated in Python: a frame per rule with the columns of a template, cells named."""
+STATUS = """CASE WHEN coalesce(blocked, FALSE) OR rhs IS NULL THEN 'not_verifiable'
+                 WHEN abs(lhs - rhs) <= tolerance + 1e-9 THEN 'pass'
+                 WHEN coalesce(silenced, FALSE) THEN 'waived' ELSE 'fail' END"""
+"""Holds within its tolerance; a failure a registered trend break explains is waived (``TREND_BREAK_WAIVER``)."""
+INSTANCES = f"""
+    CREATE OR REPLACE TEMP TABLE instances (
+        rule_no INTEGER, cell_no BIGINT, table_id VARCHAR, row_label VARCHAR, column_label VARCHAR, printed VARCHAR,
+        lhs DOUBLE, rhs DOUBLE, tolerance DOUBLE, blocked BOOLEAN, parts {PARTS}, detail VARCHAR,
+        missing_row VARCHAR, silenced BOOLEAN, pattern_hint VARCHAR,
+        status VARCHAR GENERATED ALWAYS AS ({STATUS}) VIRTUAL)"""
+OVERRIDES = {"inst_no": "BIGINT", "status": "VARCHAR", "waiver": "VARCHAR", "note": "VARCHAR",
+             "suspect_table": "VARCHAR", "suspect_row": "VARCHAR", "suspect_column": "VARCHAR",
+             "suggestion": "DOUBLE", "pattern": "VARCHAR"}
+"""What waivers, copies and localisation change of an instance (``note``: appended to its detail)."""
+FAILING = "status = 'fail'"
+FIGURE = "coalesce(printf('%.6f/%g', {a}.value, {a}.rounding), {a}.marker, '?')"
 
 
 @dataclass
@@ -37,7 +64,8 @@ class Outcome:
 
 
 def prepare(con: duckdb.DuckDBPyConnection, tables: list[Table], ref: Reference, rounded: pd.DataFrame) -> None:
-    """Temp tables the rule templates read: cells (all sources), geo, geo_names, trend_breaks, break_cells."""
+    """Temp tables the rule templates read: cells (all sources, numbered in order: ``cell_no``), geo,
+    geo_names, trend_breaks, break_cells."""
     present = {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'src'").fetchall()}
     union = " UNION ALL BY NAME ".join(f'SELECT * FROM src."{t.id}"' for t in tables if t.id in present)
@@ -48,7 +76,8 @@ def prepare(con: duckdb.DuckDBPyConnection, tables: list[Table], ref: Reference,
                CASE WHEN c.value IS NOT NULL AND EXISTS (
                     SELECT 1 FROM rounded_spec r WHERE r."table" = c.table_id
                       AND (r.code IS NULL OR r.code = c.code) AND (r."row" IS NULL OR r."row" = c.row_label))
-                    THEN 0.5 * c.rounding ELSE 0 END AS half
+                    THEN 0.5 * c.rounding ELSE 0 END AS half,
+               row_number() OVER (ORDER BY c.table_id, c.row_no, c.col_no) AS cell_no
         FROM ({union}) c ORDER BY c.table_id, c.row_no, c.col_no""")
     con.register("geo_frame", ref.geography)
     con.execute("CREATE OR REPLACE TEMP TABLE geo AS SELECT code, name, level, parent FROM geo_frame ORDER BY code")
@@ -95,19 +124,129 @@ def _formula_parts(con) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["table_id", "total_row", "part_row"])
 
 
-def evaluate_rule(con, rule: Rule) -> pd.DataFrame:
+# --- evaluation --------------------------------------------------------------------------------------
+def _insert(con, sql: str) -> None:
+    """Add a template's instances; a NaN (0 / 0) is no number, as a blank is."""
+    nan = ", ".join(f"CASE WHEN isnan({c}) THEN NULL ELSE {c} END AS {c}" for c in ("lhs", "rhs", "tolerance"))
+    con.execute(f"INSERT INTO instances BY NAME SELECT * REPLACE ({nan}) FROM ({sql})")
+
+
+def _insert_frame(con, no: int, frame: pd.DataFrame) -> None:
+    """Add one rule's instances given as a frame with its cells named: a template's columns with table_id,
+    row_label, column_label, printed for the checked cell and parts as {t, r, c, coef}."""
+    if not len(frame):
+        return
+    keep = [c for c in ("table_id", "row_label", "column_label", "printed", "lhs", "rhs", "tolerance", "blocked",
+                        "detail", "missing_row", "silenced", "pattern_hint") if c in frame]
+    con.register("rule_frame", frame[keep].assign(k=range(len(frame)), parts=[list(p) for p in frame["parts"]]))
+    optional = "".join(f", f.{c}" for c in ("missing_row", "silenced", "pattern_hint") if c in frame)
     try:
-        frame = {**KIND_SQL, "narrative": narrative, "narrative_scan": scan_rule}[rule.kind](con, rule)
-    except duckdb.Error as exc:  # e.g. a selector value of the wrong type for its dimension
-        message = str(exc).splitlines()[0]
-        raise SourceError(rule.path, rule.line, f"rule {rule.id} cannot be evaluated: {cut(message, 160)}") from None
+        _insert(con, f"""
+            WITH p AS (SELECT k, unnest(parts::STRUCT(t VARCHAR, r VARCHAR, c VARCHAR, coef DOUBLE)[]) AS x,
+                              unnest(range(len(parts))) AS ord FROM rule_frame),
+            numbered AS (SELECT p.k, list(struct_pack(cell := c.cell_no, coef := p.x.coef) ORDER BY p.ord) AS parts,
+                                count(c.cell_no) = count(*) AS all_cells
+                         FROM p LEFT JOIN cells c ON c.table_id = p.x.t AND c.row_label = p.x.r
+                              AND c.column_label = p.x.c
+                         GROUP BY p.k)
+            SELECT {no} AS rule_no, l.cell_no, f.table_id,
+                   CASE WHEN l.cell_no IS NULL THEN f.row_label END AS row_label,
+                   CASE WHEN l.cell_no IS NULL THEN f.column_label END AS column_label,
+                   CASE WHEN l.printed IS DISTINCT FROM f.printed THEN f.printed END AS printed,
+                   f.lhs, f.rhs, f.tolerance, f.blocked, coalesce(n.parts, []) AS parts, f.detail{optional}
+            FROM rule_frame f LEFT JOIN numbered n USING (k)
+            LEFT JOIN cells l ON l.table_id = f.table_id AND l.row_label = f.row_label AND l.column_label = f.column_label
+            WHERE CASE WHEN n.all_cells IS FALSE THEN error('rule {no}: a part of ' || f.table_id || ' | ' || f.row_label
+                                                           || ' | ' || f.column_label || ' is no cell') ELSE TRUE END""")
+    finally:
+        con.unregister("rule_frame")
+
+
+def _batches(rules: list[Rule]) -> dict[str, list[tuple[int, Rule]]]:
+    out: dict[str, list[tuple[int, Rule]]] = {}
+    for no, rule in enumerate(rules):
+        out.setdefault(rule.kind, []).append((no, rule))
+    return out
+
+
+def _cannot(rule: Rule, exc: duckdb.Error) -> SourceError:
+    message = str(exc).splitlines()[0]
+    return SourceError(rule.path, rule.line, f"rule {rule.id} cannot be evaluated: {cut(message, 160)}")
+
+
+def evaluate(con, rules: list[Rule]) -> None:
+    """Temp table ``instances``: every rule's instances, the rules of one kind in one statement; selectors
+    checked first."""
+    check_selectors(con, rules)
+    con.execute(INSTANCES)
+    for kind, batch in _batches(rules).items():
+        if kind in FRAME_KINDS:
+            for no, rule in batch:
+                try:
+                    frame = FRAME_KINDS[kind](con, rule)
+                except duckdb.Error as exc:
+                    raise _cannot(rule, exc) from None
+                _insert_frame(con, no, frame)
+            continue
+        try:
+            _insert(con, KIND_SQL[kind](con, batch))
+        except duckdb.Error as exc:  # e.g. a selector value of the wrong type for its dimension: whose?
+            for no, rule in batch:
+                try:
+                    con.execute(f"SELECT count(*) FROM ({KIND_SQL[kind](con, [(no, rule)])})").fetchall()
+                except duckdb.Error as own:
+                    raise _cannot(rule, own) from None
+            raise _cannot(batch[0][1], exc) from None
+
+
+def evaluate_rule(con, rule: Rule) -> pd.DataFrame:
+    """One rule's instances as a frame, cells named (a template's columns, parts as {t, r, c, coef}), with
+    the rule's id, family, severity and kind: what ``run_rules(frames=...)`` takes."""
+    if rule.kind in FRAME_KINDS:
+        try:
+            frame = FRAME_KINDS[rule.kind](con, rule)
+        except duckdb.Error as exc:
+            raise _cannot(rule, exc) from None
+    else:
+        con.execute(INSTANCES)
+        try:
+            _insert(con, KIND_SQL[rule.kind](con, [(0, rule)]))
+        except duckdb.Error as exc:
+            raise _cannot(rule, exc) from None
+        _rule_meta(con, [rule])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE overrides ({', '.join(f'{k} {v}' for k, v in OVERRIDES.items())})")
+        frame = con.execute(f"""
+            WITH r AS ({results()}),
+            p AS (SELECT inst_no, list(struct_pack(t := table_id, r := row_label, c := column_label, coef := coef)
+                                       ORDER BY ord) AS parts FROM ({result_cells(named=False)}) WHERE role = 'rhs'
+                  GROUP BY inst_no)
+            SELECT r.table_id, r.row_label, r.column_label, r.printed, r.lhs, r.rhs, r.tolerance, i.blocked,
+                   coalesce(p.parts, []) AS parts, r.detail, i.missing_row, i.silenced, i.pattern_hint
+            FROM r JOIN instances i ON i.rowid = r.inst_no LEFT JOIN p USING (inst_no)
+            ORDER BY r.inst_no""").df()
     if "silenced" not in frame:
         frame["silenced"] = False
     frame["rule"], frame["family"], frame["severity"], frame["kind"] = rule.id, rule.family, rule.severity, rule.kind
     return frame
 
 
+def evaluate_rules(con, rules: list[Rule]) -> list[pd.DataFrame]:
+    """Every rule's instances, one frame per rule (in the order of ``rules``), selectors checked first."""
+    check_selectors(con, rules)
+    return [evaluate_rule(con, rule) for rule in rules]
+
+
+def _rule_meta(con, rules: list[Rule]) -> None:
+    con.register("rule_meta_frame", pd.DataFrame(
+        [{"rule_no": no, "rule": r.id, "family": r.family, "severity": r.severity, "kind": r.kind}
+         for no, r in enumerate(rules)], columns=["rule_no", "rule", "family", "severity", "kind"]))
+    con.execute("CREATE OR REPLACE TEMP TABLE rule_meta AS SELECT rule_no::INTEGER AS rule_no, rule, family, "
+                "severity, kind FROM rule_meta_frame")
+    con.unregister("rule_meta_frame")
+
+
 def _status(frame: pd.DataFrame) -> pd.Series:
+    """``STATUS`` (before trend breaks) of a frame of ``evaluate_rule``."""
     ok = (frame["lhs"] - frame["rhs"]).abs() <= frame["tolerance"] + 1e-9
     status = pd.Series("fail", index=frame.index)
     status[ok] = "pass"
@@ -115,6 +254,94 @@ def _status(frame: pd.DataFrame) -> pd.Series:
     return status
 
 
+def _cells(res: pd.DataFrame) -> pd.DataFrame:
+    """Long form of frames of ``evaluate_rule``: the checked cell (role lhs, coefficient 1) and every
+    right-hand cell."""
+    lhs = res[["instance", "table_id", "row_label", "column_label"]].assign(coef=1.0, role="lhs")
+    parts = res[["instance", "parts"]].explode("parts").dropna(subset=["parts"])
+    rhs = pd.DataFrame({
+        "instance": parts["instance"].values,
+        "table_id": [p["t"] for p in parts["parts"]],
+        "row_label": [p["r"] for p in parts["parts"]],
+        "column_label": [p["c"] for p in parts["parts"]],
+        "coef": [float(p["coef"]) for p in parts["parts"]],
+        "role": "rhs",
+    })
+    return pd.concat([lhs, rhs], ignore_index=True)
+
+
+# --- reading results ---------------------------------------------------------------------------------
+def results(where: str = "TRUE") -> str:
+    """SQL of the results (``RESULT_COLUMNS`` and ``inst_no``) of the instances for which ``where`` holds,
+    a condition on ``instances`` (``i``), ``rule_meta`` and ``status`` / ``waiver`` as they stand."""
+    return f"""
+        WITH f AS (SELECT * FROM ({_current()}) WHERE {where}),
+        n AS (SELECT f.* REPLACE (coalesce(l.row_label, f.row_label) AS row_label,
+                                  coalesce(l.column_label, f.column_label) AS column_label,
+                                  coalesce(f.printed, l.printed) AS printed),
+                     {FIGURE.format(a='l')} AS figure
+              FROM f LEFT JOIN cells l ON l.cell_no = f.cell_no),
+        pc AS (SELECT p.inst_no, p.ord, c.* FROM ({_parts('f')}) p JOIN cells c ON c.cell_no = p.cell),
+        digest AS (
+            SELECT inst_no, left(md5(string_agg(t || '|' || r || '|' || c || '=' || figure, chr(10) ORDER BY t, r, c)),
+                                 12) AS digest
+            FROM (SELECT inst_no, table_id AS t, row_label AS r, column_label AS c, figure FROM n
+                  UNION ALL SELECT inst_no, table_id, row_label, column_label, {FIGURE.format(a='pc')} FROM pc)
+            GROUP BY inst_no),
+        sums AS (
+            SELECT l.inst_no, 'sum of ' || string_agg(CASE l.kind {' '.join(f"WHEN {lit(k)} THEN {e}" for k, e in
+                                                                          SUM_DETAIL.items())} END,
+                                                      ' + ' ORDER BY c.ord) AS detail
+            FROM n l JOIN pc c USING (inst_no) LEFT JOIN geo g ON g.code = c.geo_code
+            WHERE l.kind IN ({', '.join(lit(k) for k in SUM_DETAIL)}) AND l.detail IS NULL
+            GROUP BY l.inst_no)
+        SELECT n.rule || ': ' || n.table_id || ' | ' || n.row_label || ' | ' || n.column_label AS instance,
+               n.rule, n.family, n.severity, n.kind, n.table_id, n.row_label, n.column_label, n.printed,
+               n.lhs, n.rhs, n.lhs - n.rhs AS imbalance, n.tolerance, n.status,
+               coalesce(n.detail, s.detail) || coalesce(n.note, '') AS detail, n.waiver,
+               n.suspect_table, n.suspect_row, n.suspect_column, n.suggestion, n.pattern, d.digest AS cells_digest,
+               n.inst_no
+        FROM n LEFT JOIN sums s USING (inst_no) LEFT JOIN digest d USING (inst_no)"""
+
+
+def result_cells(where: str = "TRUE", named: bool = True) -> str:
+    """SQL of ``CELL_COLUMNS`` (and ``inst_no``, ``ord``: the place of a part) of the instances for which
+    ``where`` holds; ``named=False`` leaves out the instance's name (evaluation, before any results)."""
+    name = "r.instance" if named else "NULL"
+    source = f"({results(where)})" if named else f"(SELECT * FROM ({_current()}) i WHERE {where})"
+    return f"""
+        WITH r AS (SELECT * FROM {source}),
+        l AS (SELECT r.inst_no, coalesce(c.table_id, i.table_id) AS table_id,
+                     coalesce(c.row_label, i.row_label) AS row_label,
+                     coalesce(c.column_label, i.column_label) AS column_label, i.parts
+              FROM r JOIN instances i ON i.rowid = r.inst_no LEFT JOIN cells c ON c.cell_no = i.cell_no)
+        SELECT {name} AS instance, l.table_id, l.row_label, l.column_label, 1.0::DOUBLE AS coef, 'lhs' AS role,
+               l.inst_no, -1 AS ord
+        FROM l JOIN r USING (inst_no)
+        UNION ALL
+        SELECT {name}, c.table_id, c.row_label, c.column_label, p.coef, 'rhs', p.inst_no, p.ord
+        FROM ({_parts('l')}) p JOIN cells c ON c.cell_no = p.cell JOIN r USING (inst_no)"""
+
+
+def _parts(source: str) -> str:
+    """One row per part (inst_no, ord, cell, coef) of the instances in ``source``."""
+    return f"""
+        SELECT inst_no, ord, x.cell, x.coef
+        FROM (SELECT inst_no, unnest(parts) AS x, unnest(range(len(parts))) AS ord FROM {source})"""
+
+
+def _current() -> str:
+    """Every instance with its rule and its status, waiver, suspect … as they stand (``overrides``)."""
+    columns = ", ".join(f"o.{c}" for c in OVERRIDES if c not in ("inst_no", "status", "waiver"))
+    return f"""
+        SELECT i.rowid AS inst_no, i.* EXCLUDE (status), m.rule, m.family, m.severity, m.kind,
+               coalesce(o.status, i.status) AS status,
+               coalesce(o.waiver, CASE WHEN i.status = 'waived' THEN {lit(TREND_BREAK_WAIVER)} END) AS waiver,
+               {columns}
+        FROM instances i JOIN rule_meta m USING (rule_no) LEFT JOIN overrides o ON o.inst_no = i.rowid"""
+
+
+# --- checks on the rules themselves --------------------------------------------------------------------
 def _selectors(rule: Rule) -> list[tuple[tuple, list[str], str, object]]:
     """(location in the rule, tables, dimension, value) of every selector value a rule names."""
     params, own = rule.params, list(rule.tables)
@@ -143,13 +370,17 @@ def check_selectors(con, rules: list[Rule]) -> None:
     if not wanted:
         return
     con.register("wanted_selectors", pd.DataFrame(wanted))
-    dims = ["row_label", "column_label", "code", "breakdown", "year", "school_year", "span", "geo_code", "stat"]
-    match = " OR ".join(f"(w.dim = '{d}' AND c.{d}::VARCHAR = w.value)" for d in dims)
-    missing = con.execute(f"""
-        SELECT w.rule, w.n FROM wanted_selectors w
-        WHERE NOT EXISTS (SELECT 1 FROM cells c WHERE (len(w.tables) = 0 OR list_contains(w.tables, c.table_id))
-                          AND ({match} OR (w.dim = 'row_label_prefix' AND starts_with(c.row_label, w.value))))
-        ORDER BY w.rule, w.n""").fetchall()
+    # one probe of the cells per dimension named: an equality join, however many cells
+    found = " UNION ALL ".join(
+        f"SELECT w.rule, w.n FROM wanted_selectors w SEMI JOIN cells c ON c.{d}::VARCHAR = w.value "
+        f"AND (len(w.tables) = 0 OR list_contains(w.tables, c.table_id)) WHERE w.dim = '{d}'"
+        for d in sorted({w["dim"] for w in wanted} - {"row_label_prefix"}))
+    if any(w["dim"] == "row_label_prefix" for w in wanted):
+        found += (" UNION ALL " if found else "") + (
+            "SELECT w.rule, w.n FROM wanted_selectors w SEMI JOIN cells c ON starts_with(c.row_label, w.value) "
+            "AND (len(w.tables) = 0 OR list_contains(w.tables, c.table_id)) WHERE w.dim = 'row_label_prefix'")
+    missing = con.execute(f"""SELECT rule, n FROM wanted_selectors EXCEPT ({found}) ORDER BY rule, n""").fetchall()
+    con.unregister("wanted_selectors")
     if missing:
         rule = rules[missing[0][0]]
         loc, tables, dim, value = _selectors(rule)[missing[0][1]]
@@ -158,11 +389,12 @@ def check_selectors(con, rules: list[Rule]) -> None:
                                              "against the table as printed")
 
 
-def check_instances(res: pd.DataFrame, rules: list[Rule]) -> None:
+def check_instances(con, rules: list[Rule]) -> None:
     """A rule that yields no instance in a table it lists checks nothing there: an error unless it says
     ``allow_empty: true``."""
-    found = set(zip(res["rule"], res["table_id"]))
-    any_found = set(res["rule"])
+    pairs = con.execute("SELECT DISTINCT rule_no, table_id FROM instances").fetchall()
+    found = {(rules[no].id, table) for no, table in pairs}
+    any_found = {rules[no].id for no, _ in pairs}
     for rule in rules:
         if rule.allow_empty:
             continue
@@ -178,49 +410,7 @@ def check_instances(res: pd.DataFrame, rules: list[Rule]) -> None:
                                                             "say 'allow_empty: true'")
 
 
-def follow_copies(res: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
-    """A cell that repeats another cell shares its series: an instance (pass, or waived) whose right-hand
-    side is that one cell at weight 1 (the same figure in another table; a regio with one
-    arrondissement). The original's trend break silences the copy's plausibility warning, and a
-    warning on both is one finding about the original."""
-    key = ["table_id", "row_label", "column_label"]
-    rhs = cells[cells["role"] == "rhs"]
-    n_rhs = rhs.groupby("instance")["coef"].transform("size")
-    single = rhs[(n_rhs == 1) & (rhs["coef"] == 1.0)]
-    copied = res.loc[res["status"].isin(["pass", "waived"]) & (res["kind"] != "series"), ["instance", *key]]
-    origins = single.merge(copied, on="instance", suffixes=("_origin", ""))
-    origin_of = dict(zip(zip(*(origins[k] for k in key)), zip(*(origins[f"{k}_origin"] for k in key))))
-    series = res[res["kind"] == "series"]
-    status_of = dict(zip(zip(*(series[k] for k in key)), series["status"]))
-    res = res.copy()
-    res["copy_of"] = pd.Series([None] * len(res), index=res.index, dtype=object)
-    for idx in series.index[series["status"] == "fail"]:
-        origin = origin_of.get(tuple(res.loc[idx, k] for k in key))
-        mine = status_of.get(origin) if origin else None
-        if mine is None:
-            continue
-        cell = " | ".join(origin)
-        if mine == "waived":
-            res.loc[idx, ["status", "waiver"]] = ["waived", f"{TREND_BREAK_WAIVER} ({cell}, which this cell repeats)"]
-        elif mine == "fail":
-            res.at[idx, "copy_of"] = origin
-    return res
-
-
-def _digests(con, cells: pd.DataFrame) -> pd.Series:
-    """instance -> digest of the figure (value and printed precision, or marker) of every cell it involves:
-    what a waiver accepted. A cosmetic reprint ('3 359' as '3359') keeps the digest."""
-    con.register("instance_cells", cells[["instance", "table_id", "row_label", "column_label"]])
-    frame = con.execute("""
-        SELECT i.instance, left(md5(string_agg(i.table_id || '|' || i.row_label || '|' || i.column_label || '='
-                                              || coalesce(printf('%.6f/%g', c.value, c.rounding), c.marker, '?'),
-                                              chr(10)
-                                    ORDER BY i.table_id, i.row_label, i.column_label)), 12) AS digest
-        FROM instance_cells i LEFT JOIN cells c USING (table_id, row_label, column_label)
-        GROUP BY i.instance""").df()
-    return frame.set_index("instance")["digest"]
-
-
+# --- waivers, copies, suspects -------------------------------------------------------------------------
 def _same_figure(a: str, b: str) -> bool:
     """Two printings of one figure: the same value at the same precision (or the same text)."""
     try:
@@ -245,73 +435,168 @@ def _mismatch(w: Waiver, row) -> str | None:
     return "; ".join(why) or None
 
 
-def evaluate_rules(con, rules: list[Rule]) -> list[pd.DataFrame]:
-    """Every rule's instances, one frame per rule (in the order of ``rules``), selectors checked first."""
-    check_selectors(con, rules)
-    return [evaluate_rule(con, rule) for rule in rules]
+def _write_overrides(con, overrides: dict[int, dict]) -> None:
+    frame = pd.DataFrame([{"inst_no": k, **v} for k, v in overrides.items()], columns=list(OVERRIDES))
+    con.register("overrides_frame", frame)
+    con.execute("CREATE OR REPLACE TEMP TABLE overrides AS SELECT "
+                + ", ".join(f"{c}::{t} AS {c}" for c, t in OVERRIDES.items()) + " FROM overrides_frame")
+    con.unregister("overrides_frame")
+
+
+def _apply_waivers(con, waivers: list[Waiver], overrides: dict[int, dict]) -> tuple[list, list]:
+    """A waiver turns its failing instance into a waived one while the finding is the one it pinned."""
+    if not waivers:
+        return [], []
+    con.register("waiver_names", pd.DataFrame({"instance": [w.instance for w in waivers]}))
+    failing = con.execute(f"SELECT * FROM ({results(FAILING)}) SEMI JOIN waiver_names USING (instance)").df()
+    con.unregister("waiver_names")
+    by_instance = {r.instance: r for r in failing.itertuples()}
+    stale, mismatched = [], []
+    for w in waivers:
+        row = by_instance.get(w.instance)
+        if row is None:
+            stale.append(w)
+            continue
+        why = _mismatch(w, row)
+        if why:
+            mismatched.append((w, why))
+            overrides[row.inst_no] = {"note": f" [waiver checks/waivers.yaml:{w.line} no longer matches: {why}]"}
+        else:
+            overrides[row.inst_no] = {"status": "waived", "waiver": f"{w.reason} ({w.date})"}
+    return stale, mismatched
+
+
+def _follow_copies(con, overrides: dict[int, dict]) -> dict[int, tuple]:
+    """A cell that repeats another cell shares its series: an instance (pass, or waived) whose right-hand
+    side is that one cell at weight 1 (the same figure in another table; a regio with one
+    arrondissement). The original's trend break silences the copy's plausibility warning, and a
+    warning on both is one finding about the original: inst_no -> the original, for those."""
+    rows = con.execute(f"""
+        WITH s AS ({_current()}),
+        origin AS (SELECT cell_no, arg_max(parts[1].cell, rule_no) AS origin FROM s
+                   WHERE len(parts) = 1 AND parts[1].coef = 1.0 AND status IN ('pass', 'waived') AND kind <> 'series'
+                   GROUP BY cell_no),
+        series AS (SELECT cell_no, arg_max(status, rule_no) AS status FROM s WHERE kind = 'series' GROUP BY cell_no)
+        SELECT f.inst_no, x.status, c.table_id, c.row_label, c.column_label
+        FROM s f JOIN origin o USING (cell_no) JOIN series x ON x.cell_no = o.origin JOIN cells c ON c.cell_no = o.origin
+        WHERE f.kind = 'series' AND f.status = 'fail' AND x.status IN ('waived', 'fail')""").fetchall()
+    copy_of = {}
+    for inst_no, status, *origin in rows:
+        if status == "waived":
+            overrides[inst_no] = {"status": "waived",
+                                  "waiver": f"{TREND_BREAK_WAIVER} ({' | '.join(origin)}, which this cell repeats)"}
+        else:
+            copy_of[inst_no] = tuple(origin)
+    return copy_of
+
+
+def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> None:
+    """Suspects of the failing and waived instances (``localise``) and of the series warnings (``swaps``),
+    read with the passing instances that share a cell with them and the values they need."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE nearby AS
+        WITH s AS ({_current()}),
+        flagged AS (SELECT inst_no FROM s WHERE kind <> 'series' AND status IN ('fail', 'waived')
+                    AND NOT starts_with(coalesce(waiver, ''), {lit(TREND_BREAK_WAIVER)})),
+        involved AS (SELECT inst_no, cell_no AS cell FROM s WHERE cell_no IS NOT NULL
+                     UNION ALL SELECT inst_no, cell FROM ({_parts('s')})),
+        near AS (SELECT DISTINCT cell FROM involved SEMI JOIN flagged USING (inst_no)),
+        passing AS (SELECT inst_no FROM s WHERE status = 'pass')
+        SELECT inst_no FROM flagged
+        UNION SELECT inst_no FROM involved SEMI JOIN near USING (cell) SEMI JOIN passing USING (inst_no)
+        UNION SELECT inst_no FROM s WHERE kind = 'series' AND status = 'fail'""")
+    res = con.execute(f"""
+        SELECT r.* EXCLUDE (suspect_table, suspect_row, suspect_column, suggestion, pattern), i.missing_row,
+               i.pattern_hint
+        FROM ({results('inst_no IN (SELECT inst_no FROM nearby)')}) r JOIN instances i ON i.rowid = r.inst_no
+        ORDER BY r.inst_no""").df()
+    if not len(res):
+        return
+    cells = con.execute(f"SELECT * FROM ({result_cells('inst_no IN (SELECT inst_no FROM nearby)')}) "
+                        "ORDER BY inst_no, ord").df()
+    values = _values(con)
+    res["copy_of"] = pd.Series([copy_of.get(k) for k in res.inst_no], index=res.index, dtype=object)
+    found = swaps(localise(res, cells, values, swapped=lambda asked: _swapped(con, asked)), values)
+    shown = ["suspect_table", "suspect_row", "suspect_column", "suggestion", "pattern"]
+    for r in found[found[shown].notna().any(axis=1)].itertuples():
+        overrides.setdefault(r.inst_no, {}).update(
+            {c: (None if pd.isna(v) else v) for c, v in zip(shown, (getattr(r, c) for c in shown))})
+
+
+def _values(con) -> pd.DataFrame:
+    """The cells the instances in ``nearby`` involve, and those of the columns of its series warnings (a
+    swap between rows), with the mean of the neighbouring years and the previous year of a count."""
+    return con.execute(rf"""
+        WITH mine AS (SELECT DISTINCT cell_no FROM (
+            SELECT i.cell_no FROM instances i SEMI JOIN nearby n ON n.inst_no = i.rowid
+            UNION ALL SELECT cell FROM ({_parts('(SELECT i.rowid AS inst_no, parts FROM instances i SEMI JOIN nearby n ON n.inst_no = i.rowid)')})
+            UNION ALL SELECT c.cell_no FROM cells c SEMI JOIN (
+                SELECT l.table_id, l.column_label FROM instances i JOIN rule_meta m USING (rule_no)
+                JOIN cells l ON l.cell_no = i.cell_no SEMI JOIN nearby n ON n.inst_no = i.rowid
+                WHERE m.kind = 'series') s USING (table_id, column_label))),
+        rows AS (SELECT DISTINCT table_id, row_label FROM cells SEMI JOIN mine USING (cell_no)),
+        w AS (
+            SELECT cell_no, table_id, row_label, column_label, value, rounding, stat, geo_level, geo_axis,
+                   -- the mean of the neighbouring years of the same row and series: what a count 'should' be near
+                   CASE WHEN stat = 'count' AND year IS NOT NULL THEN
+                        (coalesce(lag(value) OVER w, lead(value) OVER w) + coalesce(lead(value) OVER w, lag(value) OVER w)) / 2
+                   END AS neighbour,
+                   CASE WHEN stat = 'count' AND year IS NOT NULL THEN lag(value) OVER w END AS previous
+            FROM cells SEMI JOIN rows USING (table_id, row_label)
+            WINDOW w AS (PARTITION BY table_id, row_label, regexp_replace(column_label, '\d{{4}}\**', '', 'g'), stat
+                         ORDER BY year, col_no))
+        SELECT * EXCLUDE (cell_no) FROM w SEMI JOIN mine USING (cell_no) ORDER BY cell_no""").df()
+
+
+def _swapped(con, asked: pd.DataFrame) -> dict:
+    """(table, row, column, suggested) -> the first other count of the same row or column (in the table's
+    order) that prints the suggested value: the cell the suspect may have swapped with."""
+    con.register("asked_swaps", asked)
+    rows = con.execute("""
+        SELECT a.table_id, a.row_label, a.column_label, a.suggested,
+               arg_min(CASE WHEN c.row_label = a.row_label THEN c.column_label ELSE c.row_label END, c.cell_no)
+        FROM asked_swaps a JOIN cells c ON c.table_id = a.table_id AND c.value = a.suggested AND c.stat = 'count'
+             AND (c.row_label = a.row_label) <> (c.column_label = a.column_label)
+        GROUP BY ALL""").fetchall()
+    con.unregister("asked_swaps")
+    return {tuple(r[:4]): r[4] for r in rows}
+
+
+# --- a whole run -----------------------------------------------------------------------------------------
+def check_rules(con, rules: list[Rule], waivers: list[Waiver],
+                frames: list[pd.DataFrame] | None = None) -> tuple[list[Waiver], list[tuple[Waiver, str]]]:
+    """Evaluate ``rules`` (or load their frames from ``evaluate_rules``), apply waivers, follow copies,
+    name suspects; the results stay in DuckDB (``results``, ``result_cells``). Returns the stale and the
+    mismatched waivers."""
+    if frames is None:
+        evaluate(con, rules)
+    else:
+        con.execute(INSTANCES)
+        number = {rule.id: no for no, rule in enumerate(rules)}
+        for frame in frames:
+            if len(frame):
+                _insert_frame(con, number[frame["rule"].iloc[0]], frame)
+    _rule_meta(con, rules)
+    check_instances(con, rules)
+    overrides: dict[int, dict] = {}
+    _write_overrides(con, overrides)
+    stale, mismatched = _apply_waivers(con, waivers, overrides)
+    _write_overrides(con, overrides)
+    copy_of = _follow_copies(con, overrides)
+    _write_overrides(con, overrides)
+    _localise(con, overrides, copy_of)
+    _write_overrides(con, overrides)
+    return stale, mismatched
 
 
 def run_rules(con, rules: list[Rule], waivers: list[Waiver], frames: list[pd.DataFrame] | None = None) -> Outcome:
-    """Evaluate ``rules`` (or take their frames from ``evaluate_rules``), apply waivers, name suspects."""
-    frames = evaluate_rules(con, rules) if frames is None else frames
-    frames = [f.copy() for f in frames if len(f)]
-    res = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RESULT_COLUMNS + ["parts"])
-    check_instances(res, rules)
-    res["instance"] = res["rule"] + ": " + res["table_id"] + " | " + res["row_label"] + " | " + res["column_label"]
-    res["imbalance"] = res["lhs"] - res["rhs"]
-    res["status"] = _status(res)
-    res.loc[res["silenced"].astype(bool) & (res["status"] == "fail"), "status"] = "waived"
-    res["waiver"] = None
-    res.loc[res["status"] == "waived", "waiver"] = TREND_BREAK_WAIVER
-    cells = _cells(res)
-    digests = _digests(con, cells)
-    res["cells_digest"] = res["instance"].map(digests)
-    failing = res.index[res["status"] == "fail"]
-    by_instance = dict(zip(res.loc[failing, "instance"], failing))
-    stale, mismatched = [], []
-    for w in waivers:
-        idx = by_instance.get(w.instance)
-        if idx is None:
-            stale.append(w)
-            continue
-        why = _mismatch(w, res.loc[idx])
-        if why:
-            mismatched.append((w, why))
-            res.loc[idx, "detail"] = f"{res.loc[idx, 'detail']} [waiver checks/waivers.yaml:{w.line} no longer " \
-                                     f"matches: {why}]"
-        else:
-            res.loc[idx, ["status", "waiver"]] = ["waived", f"{w.reason} ({w.date})"]
-    res = follow_copies(res, cells)
-    values = con.execute(r"""
-        SELECT table_id, row_label, column_label, value, rounding, stat, geo_level, geo_axis,
-               -- the mean of the neighbouring years of the same row and series: what a count 'should' be near
-               CASE WHEN stat = 'count' AND year IS NOT NULL THEN
-                    (coalesce(lag(value) OVER w, lead(value) OVER w) + coalesce(lead(value) OVER w, lag(value) OVER w)) / 2
-               END AS neighbour,
-               CASE WHEN stat = 'count' AND year IS NOT NULL THEN lag(value) OVER w END AS previous
-        FROM cells
-        WINDOW w AS (PARTITION BY table_id, row_label, regexp_replace(column_label, '\d{4}\**', '', 'g'), stat
-                     ORDER BY year, col_no)
-        ORDER BY table_id, row_no, col_no""").df()
-    res = swaps(localise(res, cells, values), values)
-    # templates return rows in no fixed order (DuckDB runs in parallel): store one order
-    res = res.sort_values(["family", "rule", "instance"], kind="stable")
-    cells = cells.sort_values(["instance", "role", "table_id", "row_label", "column_label", "coef"], kind="stable")
-    return Outcome(results=res[RESULT_COLUMNS].reset_index(drop=True), cells=cells, stale_waivers=stale,
+    """``check_rules``, with every result read: temp tables ``rule_results`` and ``rule_cells`` in the
+    order they are stored in, and as frames."""
+    stale, mismatched = check_rules(con, rules, waivers, frames)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE rule_results AS SELECT {', '.join(RESULT_COLUMNS)} "
+                f"FROM ({results()}) ORDER BY family, rule, instance")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE rule_cells AS SELECT {', '.join(CELL_COLUMNS)} "
+                f"FROM ({result_cells()}) ORDER BY instance, role, table_id, row_label, column_label, coef")
+    return Outcome(results=con.execute("SELECT * FROM rule_results").df(),
+                   cells=con.execute("SELECT * FROM rule_cells").df(), stale_waivers=stale,
                    mismatched_waivers=mismatched)
-
-
-def _cells(res: pd.DataFrame) -> pd.DataFrame:
-    """Long form: the checked cell (role lhs, coefficient 1) and every right-hand cell. A narrative
-    claim's checked 'cell' is its place in the text (table 'narrative', row 'line N')."""
-    lhs = res[["instance", "table_id", "row_label", "column_label"]].assign(coef=1.0, role="lhs")
-    parts = res[["instance", "parts"]].explode("parts").dropna(subset=["parts"])
-    rhs = pd.DataFrame({
-        "instance": parts["instance"].values,
-        "table_id": [p["t"] for p in parts["parts"]],
-        "row_label": [p["r"] for p in parts["parts"]],
-        "column_label": [p["c"] for p in parts["parts"]],
-        "coef": [float(p["coef"]) for p in parts["parts"]],
-        "role": "rhs",
-    })
-    return pd.concat([lhs, rhs], ignore_index=True)

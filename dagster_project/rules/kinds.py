@@ -1,12 +1,16 @@
 """Set-based SQL templates, one per rule kind, evaluated over the temp table ``cells``.
 
-Every template returns one row per rule instance with the same columns:
-  table_id, row_label, column_label, printed  -- the checked (left-hand) cell, as printed
+A template takes every rule of its kind (``Batch``: each with its number in the rule list) and returns
+one query with one row per rule instance:
+  rule_no, cell_no, table_id                 -- the rule and the checked (left-hand) cell
   lhs, rhs                                   -- printed value and what the rule expects
   tolerance                                  -- from the rounding of the figures involved
   blocked                                    -- a needed cell is nb / -- (not verifiable)
-  parts                                      -- cells on the right-hand side with their coefficient
-  detail                                     -- one line on how rhs was formed
+  parts                                      -- cells on the right-hand side (cell_no) with their coefficient
+  detail                                     -- one line on how rhs was formed (a sum's: ``SUM_DETAIL``)
+A checked cell the table does not print has no cell_no and gives row_label, column_label and printed.
+Cells are named by number: the names, the printed figures and a sum's detail are read when results are
+(``engine.results``), so an instance is a few numbers however large the tables.
 Tolerance is never a constant: exact counts give 0; a rounded figure (rounding unit r, see
 checks/rounding.yaml) contributes r/2 times its weight; a printed share or evolution passes
 when it lies within r/2 of the interval its rounded numerator and denominator allow.
@@ -14,16 +18,23 @@ when it lies within r/2 of the interval its rounded numerator and denominator al
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
 from ..catalogue import PHASING_OUT
 from .formulas import Row, edges, leaf_weights
 from .registry import Rule
 
+Batch = list[tuple[int, Rule]]
 DIMENSIONS = {"row_label", "column_label", "code", "breakdown", "year", "school_year", "span", "geo_code", "stat"}
 MARKER_NULL = "c.marker IN ('nb', 'n.b.', '--')"
-PART = "struct_pack(t := {a}.table_id, r := {a}.row_label, c := {a}.column_label, coef := {w})"
+PART = "struct_pack(cell := {a}.cell_no, coef := ({w})::DOUBLE)"
+PARTS = "STRUCT(cell BIGINT, coef DOUBLE)[]"
+SUM_DETAIL = {
+    "geo_sum": "g.name",
+    "component_sum": "CASE WHEN c.row_label = l.row_label THEN c.column_label ELSE c.row_label END",
+}
+"""'sum of ' and, joined by ' + ' in the order of the parts, this of each part ``c`` (``g``: its area; ``l``:
+the checked cell)."""
 
 
 def lit(value) -> str:
@@ -56,11 +67,28 @@ def in_tables(alias: str, rule: Rule) -> str:
     return f"{alias}.table_id IN ({', '.join(lit(t) for t in rule.tables)})" if rule.tables else "TRUE"
 
 
-def _df(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
-    return con.execute(sql).df()
+def each(batch: Batch, sql: str) -> str:
+    """The rules of a batch as a relation ``(rule_no)``."""
+    return f"(SELECT unnest([{', '.join(str(no) for no, _ in batch)}]) AS rule_no) {sql}"
 
 
-def geo_sum(con, rule: Rule) -> pd.DataFrame:
+def pick(batch: Batch, of, rule_no: str = "r.rule_no") -> str:
+    """``of(rule)`` for the rule numbered ``rule_no``: one scan of the cells selects for every rule."""
+    return "CASE " + rule_no + "".join(f" WHEN {no} THEN {of(rule)}" for no, rule in batch) + " END"
+
+
+def one_by_one(template):
+    """A kind whose rules need a query each (their own helper tables, their own joins), in one statement."""
+    def batched(con, batch: Batch) -> str:
+        return " UNION ALL BY NAME ".join(f"SELECT {no} AS rule_no, * FROM ({template(con, no, rule)})"
+                                          for no, rule in batch)
+
+    batched.__doc__ = template.__doc__
+    return batched
+
+
+@one_by_one
+def geo_sum(con, no: int, rule: Rule) -> str:
     """Parent area = sum of its child areas, per printed slot (same column, or same row for column geographies).
 
     Checked where every child of one level is printed; where exactly one is absent from the table the
@@ -68,49 +96,62 @@ def geo_sum(con, rule: Rule) -> pd.DataFrame:
     # A blank child is unknown unless the rule says blanks mean zero (Tabel 40: no regional split).
     blank_is_unknown = "" if rule.params.get("blank_children") == "zero" else " OR c.printed = ''"
     blank = f"(c.value IS NULL AND ({MARKER_NULL}{blank_is_unknown}))"
-    return _df(con, f"""
+    # each printed area once per slot, with its place in the geography: a child joins its parent on
+    # (table, slot, parent)
+    return f"""
         WITH cc AS (
-            SELECT *, CASE geo_axis WHEN 'row' THEN 'c' || col_no
-                       ELSE 'r' || row_no || '|' || coalesce(year, 0) || '|' || coalesce(breakdown, '') END AS slot
-            FROM cells c WHERE stat = 'count' AND geo_code IS NOT NULL AND {in_tables('c', rule)}
-            QUALIFY row_number() OVER (PARTITION BY table_id, slot, geo_code ORDER BY row_no, col_no) = 1),
+            SELECT c.*, CASE c.geo_axis WHEN 'row' THEN 'c' || c.col_no
+                        ELSE 'r' || c.row_no || '|' || coalesce(c.year, 0) || '|' || coalesce(c.breakdown, '') END
+                     AS slot, g.name AS area, g.level AS area_level, g.parent AS area_parent
+            FROM cells c LEFT JOIN geo g ON g.code = c.geo_code
+            WHERE c.stat = 'count' AND c.geo_code IS NOT NULL AND {in_tables('c', rule)}
+            QUALIFY row_number() OVER (PARTITION BY c.table_id, slot, c.geo_code ORDER BY c.row_no, c.col_no) = 1),
         kids AS (SELECT parent, level, count(*) AS n, list(name ORDER BY code) AS names
                  FROM geo WHERE parent <> '' AND level <> 'bucket' GROUP BY ALL)
-        SELECT p.table_id, p.row_label, p.column_label, p.printed, p.value AS lhs,
+        SELECT p.cell_no, p.table_id, p.value AS lhs,
                coalesce(sum(c.value), 0) AS rhs, p.half + sum(c.half) AS tolerance,
                bool_or({blank}) AS blocked,
-               list({PART.format(a='c', w='1.0')} ORDER BY c.row_no, c.col_no) AS parts,
-               'sum of ' || string_agg(g.name, ' + ' ORDER BY c.row_no, c.col_no) AS detail,
+               list({PART.format(a='c', w='1.0')} ORDER BY c.cell_no) AS parts, NULL AS detail,
                -- children of this level the table does not print at all: a dropped row
-               list_filter(any_value(k.names), lambda x: NOT list_contains(list(g.name), x))[1] AS missing_row
+               list_filter(any_value(k.names), lambda x: NOT list_contains(list(c.area), x))[1] AS missing_row
         FROM cc p
         JOIN kids k ON k.parent = p.geo_code          -- one instance per level of children (regio's, ROP areas …)
-        JOIN cc c ON c.table_id = p.table_id AND c.slot = p.slot
-        JOIN geo g ON g.code = c.geo_code AND g.parent = p.geo_code AND (g.level = k.level OR g.level = 'bucket')
+        JOIN cc c ON c.table_id = p.table_id AND c.slot = p.slot AND c.area_parent = p.geo_code
+             AND (c.area_level = k.level OR c.area_level = 'bucket')
         WHERE p.value IS NOT NULL
-        GROUP BY p.table_id, p.row_label, p.column_label, p.printed, p.value, p.half, k.level, k.n
-        HAVING count(DISTINCT c.geo_code) FILTER (WHERE g.level = k.level) >= greatest(k.n - 1, 1)
-           AND bool_or(c.value IS NOT NULL)""")
+        GROUP BY p.cell_no, p.table_id, p.value, p.half, k.level, k.n
+        HAVING count(*) FILTER (WHERE c.area_level = k.level) >= greatest(k.n - 1, 1)
+           AND bool_or(c.value IS NOT NULL)"""
 
 
-def component_sum(con, rule: Rule) -> pd.DataFrame:
+def component_sum(con, batch: Batch) -> str:
     """Total cell = sum of its component cells, matched on ``group_by`` dimensions."""
-    group_by = rule.params.get("group_by") or ["row_label"]
-    parts = rule.params["parts"]
-    n_parts = max(len(v) if isinstance(v, list) else 1 for v in parts.values())
+    shapes: dict[tuple, Batch] = {}
+    for no, rule in batch:
+        shapes.setdefault(tuple(rule.params.get("group_by") or ["row_label"]), []).append((no, rule))
+    return " UNION ALL ".join(_component_sum(group_by, rules) for group_by, rules in shapes.items())
+
+
+def _component_sum(group_by: tuple, batch: Batch) -> str:
+    """The component sums of the rules that group on ``group_by``: one join for them all."""
     join = " AND ".join(f"c.{dim(g)} IS NOT DISTINCT FROM t.{dim(g)}" for g in group_by)
-    return _df(con, f"""
-        SELECT t.table_id, t.row_label, t.column_label, t.printed, t.value AS lhs,
+
+    def n_parts(rule):
+        return max(len(v) if isinstance(v, list) else 1 for v in rule.params["parts"].values())
+
+    return f"""
+        SELECT t.rule_no, t.cell_no, t.table_id, t.value AS lhs,
                coalesce(sum(c.value), 0) AS rhs, t.half + sum(c.half) AS tolerance,
                bool_or(c.value IS NULL AND {MARKER_NULL}) AS blocked,
-               list({PART.format(a='c', w='1.0')} ORDER BY c.row_no, c.col_no) AS parts,
-               'sum of ' || string_agg(CASE WHEN c.row_label = t.row_label THEN c.column_label ELSE c.row_label END,
-                                       ' + ' ORDER BY c.row_no, c.col_no) AS detail
-        FROM cells t JOIN cells c ON c.table_id = t.table_id AND {join} AND {where('c', parts)}
-        WHERE {in_tables('t', rule)} AND {where('t', rule.params['total'])}
-          AND t.value IS NOT NULL AND t.stat = 'count' AND c.stat = 'count'
-        GROUP BY t.table_id, t.row_label, t.column_label, t.printed, t.value, t.half
-        HAVING count(*) = {n_parts} AND bool_or(c.value IS NOT NULL)""")
+               list({PART.format(a='c', w='1.0')} ORDER BY c.cell_no) AS parts, NULL AS detail
+        FROM (SELECT r.rule_no, t.* FROM cells t, {each(batch, 'r')}
+              WHERE t.value IS NOT NULL AND t.stat = 'count'
+                AND {pick(batch, lambda rule: f"{in_tables('t', rule)} AND {where('t', rule.params['total'])}")}) t
+        JOIN (SELECT r.rule_no, c.* FROM cells c, {each(batch, 'r')}
+              WHERE c.stat = 'count' AND {pick(batch, lambda rule: where('c', rule.params['parts']))}) c
+             ON c.rule_no = t.rule_no AND c.table_id = t.table_id AND {join}
+        GROUP BY t.rule_no, t.cell_no, t.table_id, t.value, t.half
+        HAVING count(*) = {pick(batch, n_parts, 't.rule_no')} AND bool_or(c.value IS NOT NULL)"""
 
 
 def _inexact(e: pd.DataFrame, rounded: set[str]):
@@ -128,35 +169,40 @@ def _inexact(e: pd.DataFrame, rounded: set[str]):
     return inexact
 
 
-def _formula_edges(con, rule: Rule) -> pd.DataFrame:
+def _rows(con, table: str) -> list[Row]:
+    return [Row(*r) for r in con.execute(
+        "SELECT row_label, coalesce(code, ''), min(row_no) FROM cells WHERE table_id = ? GROUP BY ALL ORDER BY 3",
+        [table]).fetchall()]
+
+
+def _formula_edges(con, batch: Batch) -> pd.DataFrame:
     """Edges of every printed formula, with whether each side is an inexact (rounded) figure."""
     frames = []
-    for table in rule.tables:
-        rows = [Row(*r) for r in con.execute(
-            "SELECT row_label, coalesce(code, ''), min(row_no) FROM cells WHERE table_id = ? GROUP BY ALL ORDER BY 3",
-            [table]).fetchall()]
-        rounded = {r[0] for r in con.execute(
-            "SELECT DISTINCT row_label FROM cells WHERE table_id = ? AND half > 0", [table]).fetchall()}
-        e = pd.DataFrame(edges(rows))
-        if e.empty:
-            continue
-        inexact = _inexact(e, rounded)
-        e["table_id"] = table
-        e["total_inexact"] = [inexact(t) for t in e.total_row]
-        e["part_inexact"] = [inexact(p) for p in e.part_row]
-        frames.append(e)
+    for no, rule in batch:
+        for table in rule.tables:
+            rounded = {r[0] for r in con.execute(
+                "SELECT DISTINCT row_label FROM cells WHERE table_id = ? AND half > 0", [table]).fetchall()}
+            e = pd.DataFrame(edges(_rows(con, table)))
+            if e.empty:
+                continue
+            inexact = _inexact(e, rounded)
+            e["rule_no"], e["table_id"] = no, table
+            e["total_inexact"] = [inexact(t) for t in e.total_row]
+            e["part_inexact"] = [inexact(p) for p in e.part_row]
+            frames.append(e)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["total_row", "part_row", "part_code", "weight", "table_id", "total_inexact", "part_inexact"])
+        columns=["total_row", "part_row", "part_code", "weight", "rule_no", "table_id", "total_inexact",
+                 "part_inexact"])
 
 
-def code_formula(con, rule: Rule) -> pd.DataFrame:
+def code_formula(con, batch: Batch) -> str:
     """A row printed with a formula ('a + b + 40%h*', 'a t/m h', '1+2+3') equals that weighted sum of rows.
 
     A blank part is a measure not in force that year and counts 0; nb / -- makes it not verifiable.
     """
-    con.register("formula_edges", _formula_edges(con, rule))
-    return _df(con, f"""
-        SELECT t.table_id, t.row_label, t.column_label, t.printed, t.value AS lhs,
+    con.register("formula_edges", _formula_edges(con, batch))
+    return f"""
+        SELECT e.rule_no, t.cell_no, t.table_id, t.value AS lhs,
                sum(e.weight * coalesce(c.value, 0)) AS rhs,
                any_value(CASE WHEN e.total_inexact THEN 0.5 * t.rounding ELSE 0 END)
                  + sum(abs(e.weight) * CASE WHEN e.part_inexact THEN 0.5 * coalesce(c.rounding, 1) ELSE 0 END) AS tolerance,
@@ -167,43 +213,47 @@ def code_formula(con, rule: Rule) -> pd.DataFrame:
         JOIN formula_edges e ON e.table_id = t.table_id AND e.total_row = t.row_label
         JOIN cells c ON c.table_id = t.table_id AND c.row_label = e.part_row AND c.col_no = t.col_no
         WHERE t.value IS NOT NULL AND t.stat = 'count'
-        GROUP BY t.table_id, t.row_label, t.column_label, t.printed, t.value""")
+        GROUP BY e.rule_no, t.cell_no, t.table_id, t.value"""
 
 
-def sine_weight(con, rule: Rule) -> pd.DataFrame:
+def _sine_leaves(con, batch: Batch) -> pd.DataFrame:
+    """Every leaf of every total a SINE rule names, with its weight there and whether it is SINE."""
+    out = []
+    for no, rule in batch:
+        sine = rule.params["sine_row"]
+        for table in rule.tables:
+            rows = _rows(con, table)
+            for total, expected in rule.params["totals"].items():
+                label = next((r.label for r in rows if r.label.startswith(total)), None)
+                if label is None:
+                    continue
+                weights = leaf_weights(rows, label)
+                out += [{"rule_no": no, "table_id": table, "total_row": label, "part_row": leaf, "weight": w,
+                         "is_sine": leaf == sine, "expected": float(expected), "declared": weights.get(sine, 0.0)}
+                        for leaf, w in weights.items()]
+    return pd.DataFrame(out)
+
+
+def sine_weight(con, batch: Batch) -> str:
     """SINE enters each total at exactly its registered weight (0.4 in trede 5 and the grand total,
     1 in 'individuele inschakeling'): declared in the printed formula and borne out by the figures."""
-    sine = rule.params["sine_row"]
-    frames = []
-    for table in rule.tables:
-        rows = [Row(*r) for r in con.execute(
-            "SELECT row_label, coalesce(code, ''), min(row_no) FROM cells WHERE table_id = ? GROUP BY ALL ORDER BY 3",
-            [table]).fetchall()]
-        for total, expected in rule.params["totals"].items():
-            label = next((r.label for r in rows if r.label.startswith(total)), None)
-            if label is None:
-                continue
-            weights = leaf_weights(rows, label)
-            frames.append(pd.DataFrame([{"table_id": table, "total_row": label, "part_row": leaf, "weight": w,
-                                         "expected": float(expected), "declared": weights.get(sine, 0.0)}
-                                        for leaf, w in weights.items()]))
-    con.register("sine_leaves", pd.concat(frames, ignore_index=True))
-    return _df(con, f"""
+    con.register("sine_leaves", _sine_leaves(con, batch))
+    return f"""
         WITH per AS (
-            SELECT t.table_id, t.row_label, t.column_label, t.printed, t.value AS total, t.rounding,
+            SELECT l.rule_no, t.cell_no, t.table_id, t.value AS total, t.rounding,
                    any_value(l.expected) AS expected, any_value(l.declared) AS declared,
-                   sum(l.weight * coalesce(c.value, 0)) FILTER (WHERE l.part_row <> {lit(sine)}) AS others,
-                   sum(abs(l.weight) * c.half) FILTER (WHERE l.part_row <> {lit(sine)}) AS others_half,
-                   any_value(c.value) FILTER (WHERE l.part_row = {lit(sine)}) AS sine,
-                   any_value(c.half) FILTER (WHERE l.part_row = {lit(sine)}) AS sine_half,
+                   sum(l.weight * coalesce(c.value, 0)) FILTER (WHERE NOT l.is_sine) AS others,
+                   sum(abs(l.weight) * c.half) FILTER (WHERE NOT l.is_sine) AS others_half,
+                   any_value(c.value) FILTER (WHERE l.is_sine) AS sine,
+                   any_value(c.half) FILTER (WHERE l.is_sine) AS sine_half,
                    bool_or(c.value IS NULL AND {MARKER_NULL}) AS blocked,
                    list({PART.format(a='c', w='l.weight')} ORDER BY c.row_no) AS parts
             FROM cells t
             JOIN sine_leaves l ON l.table_id = t.table_id AND l.total_row = t.row_label
             JOIN cells c ON c.table_id = t.table_id AND c.row_label = l.part_row AND c.col_no = t.col_no
             WHERE t.value IS NOT NULL AND t.stat = 'count'
-            GROUP BY ALL)
-        SELECT table_id, row_label, column_label, printed,
+            GROUP BY l.rule_no, t.cell_no, t.table_id, t.value, t.rounding)
+        SELECT rule_no, cell_no, table_id,
                total - others AS lhs, expected * sine AS rhs,
                CASE WHEN declared <> expected THEN 0
                     ELSE 0.5 * rounding * (expected % 1 <> 0 OR sine_half > 0 OR others_half > 0)::INT
@@ -214,55 +264,60 @@ def sine_weight(con, rule: Rule) -> pd.DataFrame:
                CASE WHEN declared <> expected THEN printf('SINE declared at %.0f%% in the formula', 100 * declared)
                     WHEN expected <> 1 AND abs(total - others - sine) <= 0.5 * rounding + others_half + sine_half
                     THEN 'SINE counted at 100%' END AS pattern_hint
-        FROM per""")
+        FROM per"""
 
 
 def _interval(lo: str, hi: str, mid: str) -> str:
     return f"greatest({hi} - {mid}, {mid} - {lo})"
 
 
-def share(con, rule: Rule) -> pd.DataFrame:
+@one_by_one
+def share(con, no: int, rule: Rule) -> str:
     """'Aandeel X in Y' = 100 × X / Y at the printed precision (as a row or as columns); a bare
     'Aandeel X' column is a share in the rule's ``default_denominator``."""
     default_den = rule.params.get("default_denominator", "Vlaams Gewest")
-    return _df(con, f"""
+    pair = f"""
+            SELECT s.*, n.value AS nv, n.half AS nh, d.value AS dv, d.half AS dh,
+                   n.marker AS nm, d.marker AS dm,
+                   [{PART.format(a='n', w='1.0')}, {PART.format(a='d', w='-1.0')}] AS parts
+            FROM sg s
+            JOIN cells n ON n.table_id = s.table_id AND n.stat = 'count' AND n.geo_code = s.num_geo
+            JOIN cells d ON d.table_id = s.table_id AND d.stat = 'count' AND d.geo_code = s.den_geo"""
+    # a share printed as a row divides the counts of its column, one printed as a column those of its row
+    return f"""
         WITH s AS (
             SELECT c.*, regexp_extract(CASE WHEN row_label LIKE 'Aandeel %' THEN row_label
                                             ELSE split_part(column_label, ' | ', 1) END,
                                        '^Aandeel (.+?)(?: in (.+))?$', ['num', 'den']) AS names
             FROM cells c WHERE stat = 'share' AND printed <> '' AND value IS NOT NULL AND {in_tables('c', rule)}),
         sg AS (
-            SELECT s.*, n.code AS num_geo, d.code AS den_geo FROM s
+            SELECT s.*, n.code AS num_geo, d.code AS den_geo, s.row_label LIKE 'Aandeel %' AS as_row FROM s
             JOIN geo_names n ON n.name = lower(s.names.num)
             JOIN geo_names d ON d.name = lower(coalesce(nullif(s.names.den, ''), {lit(default_den)}))),
         pairs AS (
-            SELECT s.*, n.value AS nv, n.half AS nh, d.value AS dv, d.half AS dh,
-                   n.marker AS nm, d.marker AS dm,
-                   [{PART.format(a='n', w='1.0')}, {PART.format(a='d', w='-1.0')}] AS parts
-            FROM sg s
-            JOIN cells n ON n.table_id = s.table_id AND n.stat = 'count' AND n.geo_code = s.num_geo
-            JOIN cells d ON d.table_id = s.table_id AND d.stat = 'count' AND d.geo_code = s.den_geo
-            WHERE CASE WHEN s.row_label LIKE 'Aandeel %'
-                       THEN n.column_label = s.column_label AND d.column_label = s.column_label
-                       ELSE n.row_label = s.row_label AND d.row_label = s.row_label
-                            AND n.year IS NOT DISTINCT FROM s.year AND d.year IS NOT DISTINCT FROM s.year
-                            AND n.school_year IS NOT DISTINCT FROM s.school_year
-                            AND d.school_year IS NOT DISTINCT FROM s.school_year
-                            AND n.breakdown IS NOT DISTINCT FROM s.breakdown
-                            AND d.breakdown IS NOT DISTINCT FROM s.breakdown END)
-        SELECT table_id, row_label, column_label, printed, value AS lhs,
+            {pair} AND n.column_label = s.column_label AND d.column_label = s.column_label
+            WHERE s.as_row
+            UNION ALL
+            {pair} AND n.row_label = s.row_label AND d.row_label = s.row_label
+                 AND n.year IS NOT DISTINCT FROM s.year AND d.year IS NOT DISTINCT FROM s.year
+                 AND n.school_year IS NOT DISTINCT FROM s.school_year
+                 AND d.school_year IS NOT DISTINCT FROM s.school_year
+                 AND n.breakdown IS NOT DISTINCT FROM s.breakdown AND d.breakdown IS NOT DISTINCT FROM s.breakdown
+            WHERE NOT s.as_row)
+        SELECT cell_no, table_id, value AS lhs,
                100 * nv / nullif(dv, 0) AS rhs,
                0.5 * rounding + coalesce({_interval('100 * (nv - nh) / nullif(dv + dh, 0)',
                                                      '100 * (nv + nh) / nullif(dv - dh, 0)',
                                                      '100 * nv / nullif(dv, 0)')}, 0) AS tolerance,
                nv IS NULL OR dv IS NULL OR dv = 0 AS blocked, parts,
                printf('100 × %s / %s', coalesce(nv::VARCHAR, nm), coalesce(dv::VARCHAR, dm)) AS detail
-        FROM pairs""")
+        FROM pairs"""
 
 
-def evolution(con, rule: Rule) -> pd.DataFrame:
+@one_by_one
+def evolution(con, no: int, rule: Rule) -> str:
     """'Evolutie Y1-Y2' = 100 × (V(Y2) / V(Y1) − 1) of the same series, at the printed precision."""
-    return _df(con, f"""
+    return f"""
         WITH e AS (
             SELECT c.*, split_part(span, '-', 1)::INT AS y1, split_part(span, '-', 2)::INT AS y2
             FROM cells c WHERE stat = 'evolution' AND value IS NOT NULL AND span IS NOT NULL AND {in_tables('c', rule)}),
@@ -276,70 +331,86 @@ def evolution(con, rule: Rule) -> pd.DataFrame:
             JOIN cells b ON b.table_id = e.table_id AND b.row_label = e.row_label AND b.stat = 'count'
                  AND b.geo_code IS NOT DISTINCT FROM e.geo_code AND b.breakdown IS NOT DISTINCT FROM e.breakdown
                  AND b.year = e.y2)
-        SELECT table_id, row_label, column_label, printed, value AS lhs,
+        SELECT cell_no, table_id, value AS lhs,
                100 * (v2 / nullif(v1, 0) - 1) AS rhs,
                0.5 * rounding + coalesce({_interval('100 * ((v2 - h2) / nullif(v1 + h1, 0) - 1)',
                                                      '100 * ((v2 + h2) / nullif(v1 - h1, 0) - 1)',
                                                      '100 * (v2 / nullif(v1, 0) - 1)')}, 0) AS tolerance,
                v1 IS NULL OR v2 IS NULL OR v1 = 0 AS blocked, parts,
                printf('100 × (%s / %s − 1)', coalesce(v2::VARCHAR, 'blank'), coalesce(v1::VARCHAR, 'blank')) AS detail
-        FROM pairs""")
+        FROM pairs"""
 
 
-def cross_table(con, rule: Rule) -> pd.DataFrame:
+def cross_table(con, batch: Batch) -> str:
     """A figure printed in two tables is the same figure (compared at the coarser printed precision)."""
-    target, source = rule.params["target"], rule.params["source"]
-    match = rule.params.get("match") or ["geo_code", "year", "stat", "span"]
+    shapes: dict[tuple, Batch] = {}
+    for no, rule in batch:
+        match = rule.params.get("match") or ["geo_code", "year", "stat", "span"]
+        shapes.setdefault((tuple(match), rule.params.get("source_year")), []).append((no, rule))
+    return " UNION ALL ".join(_cross_table(match, source_year, rules) for (match, source_year), rules in shapes.items())
+
+
+def _cross_table(match: tuple, source_year: str | None, batch: Batch) -> str:
+    """The copies of the rules that pair their cells on ``match``: one join for them all."""
     conds = [f"s.{dim(m)} IS NOT DISTINCT FROM t.{dim(m)}" for m in match if m != "year"]
     if "year" in match:
-        year = ("(split_part(s.school_year, '-', 2))::INT" if rule.params.get("source_year") == "school_year_end"
-                else "s.year")
+        year = "(split_part(s.school_year, '-', 2))::INT" if source_year == "school_year_end" else "s.year"
         conds.append(f"{year} IS NOT DISTINCT FROM t.year")
-    years = rule.params.get("years")
-    year_filter = f"t.year IN ({', '.join(lit(y) for y in years)})" if years else "TRUE"
-    return _df(con, f"""
-        SELECT t.table_id, t.row_label, t.column_label, t.printed, t.value AS lhs, s.value AS rhs,
+
+    def target(rule):
+        years = rule.params.get("years")
+        year_filter = f"t.year IN ({', '.join(lit(y) for y in years)})" if years else "TRUE"
+        return f"t.table_id = {lit(rule.params['target']['table'])} AND {where('t', rule.params['target'].get('where'))} " \
+               f"AND {year_filter}"
+
+    def source(rule):
+        return f"s.table_id = {lit(rule.params['source']['table'])} AND {where('s', rule.params['source'].get('where'))}"
+
+    return f"""
+        SELECT t.rule_no, t.cell_no, t.table_id, t.value AS lhs, s.value AS rhs,
                t.half + s.half + CASE WHEN t.rounding = s.rounding THEN 0 ELSE (t.rounding + s.rounding) / 2 END
                  AS tolerance,
                s.value IS NULL AS blocked,
                [{PART.format(a='s', w='1.0')}] AS parts,
                s.table_label || ' · ' || s.row_label || ' · ' || s.column_label || ' = ' || s.printed AS detail
-        FROM cells t JOIN cells s ON s.table_id = {lit(source['table'])} AND {where('s', source.get('where'))}
-             AND {' AND '.join(conds)}
-        WHERE t.table_id = {lit(target['table'])} AND {where('t', target.get('where'))} AND {year_filter}
-          AND t.value IS NOT NULL""")
+        FROM (SELECT r.rule_no, t.* FROM cells t, {each(batch, 'r')} WHERE t.value IS NOT NULL AND {pick(batch, target)}) t
+        JOIN (SELECT r.rule_no, s.* FROM cells s, {each(batch, 'r')} WHERE {pick(batch, source)}) s
+             ON s.rule_no = t.rule_no AND {' AND '.join(conds)}"""
 
 
-def series(con, rule: Rule) -> pd.DataFrame:
+@one_by_one
+def series(con, no: int, rule: Rule) -> str:
     """A count out of line with its neighbouring years by more than a factor ``ratio`` (the larger
     figure at least ``min_level``) suggests a shifted or swapped cell. The odd cell is the one that
     jumps away from its neighbours (a first year that does not fit the next two is odd itself).
     A trend break of that series (``break_cells``) in the odd year or its neighbour's silences the warning;
     a measure phasing out silences every fall of its series from the break's year on, and no rise."""
     ratio, level = float(rule.params["ratio"]), float(rule.params["min_level"])
-    con.execute(f"""CREATE OR REPLACE TEMP MACRO jump(a, b) AS
-        a IS NOT NULL AND b IS NOT NULL AND greatest(a, b) >= {level}
-        AND (least(a, b) = 0 OR greatest(a, b) / least(a, b) > {ratio})""")
-    return _df(con, f"""
+
+    def jump(a: str, b: str) -> str:
+        return (f"({a} IS NOT NULL AND {b} IS NOT NULL AND greatest({a}, {b}) >= {level} "
+                f"AND (least({a}, {b}) = 0 OR greatest({a}, {b}) / least({a}, {b}) > {ratio}))")
+
+    return f"""
         WITH s AS (
             SELECT c.*, regexp_replace(column_label, '\\d{{4}}\\**', '', 'g') AS series_key
             FROM cells c WHERE stat = 'count' AND year IS NOT NULL AND value IS NOT NULL AND {in_tables('c', rule)}),
         w AS (
             SELECT *, lag(value) OVER w AS prev, lead(value) OVER w AS nxt, lead(value, 2) OVER w AS nxt2,
-                   lag(column_label) OVER w AS prev_col, lead(column_label) OVER w AS next_col,
+                   lag(cell_no) OVER w AS prev_cell, lead(cell_no) OVER w AS next_cell,
                    lag(year) OVER w AS prev_year, lead(year) OVER w AS next_year
             FROM s WINDOW w AS (PARTITION BY table_id, row_label, series_key ORDER BY year, col_no)),
         odd AS (
             SELECT *, CASE WHEN prev IS NULL THEN nxt ELSE prev END AS ref,
-                   CASE WHEN prev IS NULL THEN next_col ELSE prev_col END AS ref_col,
+                   CASE WHEN prev IS NULL THEN next_cell ELSE prev_cell END AS ref_cell,
                    CASE WHEN prev IS NULL THEN next_year ELSE prev_year END AS ref_year,
-                   (jump(value, prev) AND (nxt IS NULL OR jump(value, nxt)))
-                   OR (prev IS NULL AND jump(value, nxt) AND NOT coalesce(jump(nxt, nxt2), FALSE)) AS is_odd
+                   ({jump('value', 'prev')} AND (nxt IS NULL OR {jump('value', 'nxt')}))
+                   OR (prev IS NULL AND {jump('value', 'nxt')} AND NOT coalesce({jump('nxt', 'nxt2')}, FALSE)) AS is_odd
             FROM w WHERE prev IS NOT NULL OR nxt IS NOT NULL)
-        SELECT table_id, row_label, column_label, printed, value AS lhs,
+        SELECT cell_no, table_id, value AS lhs,
                CASE WHEN is_odd THEN ref ELSE value END AS rhs,   -- a cell that fits its series passes
                CASE WHEN is_odd THEN ({ratio} - 1) * least(value, ref) ELSE 0 END AS tolerance, FALSE AS blocked,
-               [struct_pack(t := table_id, r := row_label, c := ref_col, coef := 1.0)] AS parts,
+               [struct_pack(cell := ref_cell, coef := 1.0::DOUBLE)] AS parts,
                printf('%d: %s against %s in %d (× %.2f)', year, printed, ref::BIGINT::VARCHAR, ref_year,
                       greatest(value, ref) / nullif(least(value, ref), 0)) AS detail,
                is_odd AND EXISTS (SELECT 1 FROM break_cells b WHERE b.table_id = odd.table_id
@@ -349,24 +420,25 @@ def series(con, rule: Rule) -> pd.DataFrame:
                                            THEN least(odd.year, odd.ref_year) >= b.year
                                                 AND (odd.value < odd.ref) = (odd.year > odd.ref_year)
                                            ELSE b.year IN (odd.year, odd.ref_year) END) AS silenced
-        FROM odd""")
+        FROM odd"""
 
 
-def weighted_mean(con, rule: Rule) -> pd.DataFrame:
+@one_by_one
+def weighted_mean(con, no: int, rule: Rule) -> str:
     """A parent area's printed percentage = the mean of its children's percentages weighted by their
     population (a count column of the same row and year, named by ``weight``). Each child percentage
     is rounded (half its unit, weighted), and so is each weight when it is a rounded figure."""
-    return _df(con, f"""
+    return f"""
         WITH pc AS (
             SELECT * FROM cells c WHERE stat = 'percent' AND geo_axis = 'row' AND {in_tables('c', rule)}),
         wt AS (
-            SELECT table_id, row_label, column_label AS wcol, year, value AS n, half AS nh FROM cells c
+            SELECT table_id, row_label, cell_no AS wcell, year, value AS n, half AS nh FROM cells c
             WHERE stat = 'count' AND {where('c', rule.params['weight'])} AND {in_tables('c', rule)}),
         kids AS (SELECT parent, level, count(*) AS n FROM geo WHERE parent <> '' AND level <> 'bucket' GROUP BY ALL),
         pairs AS (
-            SELECT p.table_id, p.row_label, p.column_label, p.printed, p.value AS lhs, p.rounding, k.level, k.n AS kids,
-                   c.row_label AS child, c.column_label AS child_col, c.value AS pv, c.rounding AS pr, c.marker,
-                   w.n, w.nh, w.wcol
+            SELECT p.cell_no, p.table_id, p.value AS lhs, p.rounding, k.level, k.n AS kids,
+                   c.row_label AS child, c.cell_no AS child_cell, c.value AS pv, c.rounding AS pr, c.marker,
+                   w.n, w.nh, w.wcell
             FROM pc p
             JOIN kids k ON k.parent = p.geo_code
             JOIN pc c ON c.table_id = p.table_id AND c.col_no = p.col_no
@@ -374,82 +446,87 @@ def weighted_mean(con, rule: Rule) -> pd.DataFrame:
             JOIN wt w ON w.table_id = c.table_id AND w.row_label = c.row_label AND w.year = c.year
             WHERE p.value IS NOT NULL),
         agg AS (
-            SELECT table_id, row_label, column_label, any_value(printed) AS printed, any_value(lhs) AS lhs,
+            SELECT cell_no, any_value(table_id) AS table_id, any_value(lhs) AS lhs,
                    any_value(rounding) AS rounding, sum(pv * n) / nullif(sum(n) FILTER (WHERE pv IS NOT NULL), 0) AS rhs,
                    sum(n) AS total, bool_or(pv IS NULL) AS blocked, count(DISTINCT child) AS present, any_value(kids) AS kids,
                    -- the children's percentages and, as candidates with no weight of their own, their populations
-                   list_concat(list(struct_pack(t := table_id, r := child, c := child_col, coef := n) ORDER BY child),
-                               list(struct_pack(t := table_id, r := child, c := wcol, coef := 0.0) ORDER BY child))
-                     AS parts,
+                   list_concat(list(struct_pack(cell := child_cell, coef := n::DOUBLE) ORDER BY child),
+                               list(struct_pack(cell := wcell, coef := 0.0::DOUBLE) ORDER BY child)) AS parts,
                    list(struct_pack(pv := pv, pr := pr, n := n, nh := nh) ORDER BY child) AS terms
-            FROM pairs GROUP BY table_id, row_label, column_label, level)
-        SELECT table_id, row_label, column_label, printed, lhs, rhs,
+            FROM pairs GROUP BY cell_no, level)
+        SELECT cell_no, table_id, lhs, rhs,
                0.5 * rounding
                  + list_sum(list_transform(terms, lambda x: (0.5 * x.pr * x.n + abs(x.pv - rhs) * x.nh) / total))
                  AS tolerance,
                blocked, parts,
                printf('mean of %d areas weighted by their nwwz', present) AS detail
-        FROM agg WHERE present = kids""")
+        FROM agg WHERE present = kids"""
 
 
 def _side(name: str, side: dict, match: list[str]) -> str:
     """One side of a ratio: the sum of the cells ``side`` selects, paired with each target on ``match``."""
     on = " AND ".join(f"{name}.{dim(m)} IS NOT DISTINCT FROM t.{dim(m)}" for m in match)
     return f"""
-        SELECT t.table_id, t.row_label, t.column_label, sum({name}.value) AS v, sum({name}.half) AS h,
+        SELECT t.cell_no, sum({name}.value) AS v, sum({name}.half) AS h,
                bool_or({name}.value IS NULL AND {name}.marker IN ('nb', 'n.b.', '--')) AS blocked,
-               list({PART.format(a=name, w='1.0')} ORDER BY {name}.table_id, {name}.row_no, {name}.col_no) AS parts
+               list({PART.format(a=name, w='1.0')} ORDER BY {name}.cell_no) AS parts
         FROM t JOIN cells {name} ON {name}.table_id = {lit(side['table'])} AND {where(name, side.get('where'))}
              AND {name}.stat = 'count' AND {on}
-        GROUP BY t.table_id, t.row_label, t.column_label"""
+        GROUP BY t.cell_no"""
 
 
-def ratio(con, rule: Rule) -> pd.DataFrame:
+@one_by_one
+def ratio(con, no: int, rule: Rule) -> str:
     """A printed percentage = 100 × (sum of the numerator cells) / (sum of the denominator cells), at
     its printed precision; numerator and denominator may sit in other tables (paired on ``match``)."""
     p = rule.params
     target = p["target"]
-    return _df(con, f"""
+    return f"""
         WITH t AS (SELECT * FROM cells c WHERE c.table_id = {lit(target['table'])} AND {where('c', target.get('where'))}
                    AND c.stat IN ('percent', 'share') AND c.value IS NOT NULL),
         n AS ({_side('n', p['numerator'], p['numerator_match'])}),
         d AS ({_side('d', p['denominator'], p['denominator_match'])})
-        SELECT t.table_id, t.row_label, t.column_label, t.printed, t.value AS lhs, 100 * n.v / nullif(d.v, 0) AS rhs,
+        SELECT t.cell_no, t.table_id, t.value AS lhs, 100 * n.v / nullif(d.v, 0) AS rhs,
                0.5 * t.rounding + coalesce({_interval('100 * (n.v - n.h) / nullif(d.v + d.h, 0)',
                                                       '100 * (n.v + n.h) / nullif(d.v - d.h, 0)',
                                                       '100 * n.v / nullif(d.v, 0)')}, 0) AS tolerance,
                n.blocked OR d.blocked OR d.v IS NULL OR d.v = 0 AS blocked,
-               list_concat(n.parts, list_transform(d.parts, lambda x: struct_pack(t := x.t, r := x.r, c := x.c,
-                                                                                  coef := -1.0))) AS parts,
+               list_concat(n.parts, list_transform(d.parts, lambda x: struct_pack(cell := x.cell,
+                                                                                  coef := -1.0::DOUBLE))) AS parts,
                printf('100 × %s / %s', n.v::VARCHAR, d.v::VARCHAR) AS detail
-        FROM t JOIN n USING (table_id, row_label, column_label) JOIN d USING (table_id, row_label, column_label)""")
+        FROM t JOIN n USING (cell_no) JOIN d USING (cell_no)"""
 
 
-def markers(con, rule: Rule) -> pd.DataFrame:
+@one_by_one
+def markers(con, no: int, rule: Rule) -> str:
     """Every listed cell prints its marker, and every printed nb / n.b. / -- is listed: a figure typed over
     a marker (nb -> 0) and a marker typed over a figure (697 -> nb) both fail. lhs is 1 when the cell is
     as listed, 0 when not."""
     listed = pd.DataFrame([{"table_id": m["table"], "row_label": r, "column_label": c, "marker": m["marker"]}
                            for m in rule.params["markers"] for r, c in m["cells"]],
                           columns=["table_id", "row_label", "column_label", "marker"])
-    con.register("listed_markers", listed)
-    return _df(con, f"""
+    con.register(f"listed_markers_{no}", listed)
+    return f"""
         WITH seen AS (SELECT table_id, row_label, column_label, printed FROM cells
-                      WHERE printed IN ('nb', 'n.b.', '--') AND {in_tables('cells', rule)})
-        SELECT coalesce(l.table_id, s.table_id) AS table_id, coalesce(l.row_label, s.row_label) AS row_label,
-               coalesce(l.column_label, s.column_label) AS column_label, coalesce(c.printed, '') AS printed,
-               CASE WHEN c.printed = l.marker THEN 1.0 ELSE 0.0 END AS lhs, 1.0 AS rhs, 0.0 AS tolerance,
-               FALSE AS blocked, []::STRUCT(t VARCHAR, r VARCHAR, c VARCHAR, coef DOUBLE)[] AS parts,
-               CASE WHEN l.marker IS NULL THEN 'printed ' || s.printed || ', which the marker list does not hold'
-                    WHEN c.printed IS NULL THEN 'listed as ' || l.marker || ' but the table has no such cell'
-                    WHEN c.printed = l.marker THEN 'printed ' || l.marker || ' as listed'
-                    ELSE 'listed as ' || l.marker || ', printed ' || coalesce(nullif(c.printed, ''), 'blank') END
+                      WHERE printed IN ('nb', 'n.b.', '--') AND {in_tables('cells', rule)}),
+        found AS (
+            SELECT l.marker, s.printed AS seen, coalesce(l.table_id, s.table_id) AS table_id,
+                   coalesce(l.row_label, s.row_label) AS row_label,
+                   coalesce(l.column_label, s.column_label) AS column_label
+            FROM listed_markers_{no} l FULL JOIN seen s USING (table_id, row_label, column_label))
+        SELECT c.cell_no, f.table_id,
+               -- a listed cell the table does not print is named as listed
+               CASE WHEN c.cell_no IS NULL THEN f.row_label END AS row_label,
+               CASE WHEN c.cell_no IS NULL THEN f.column_label END AS column_label,
+               CASE WHEN c.cell_no IS NULL THEN '' END AS printed,
+               CASE WHEN c.printed = f.marker THEN 1.0 ELSE 0.0 END AS lhs, 1.0 AS rhs, 0.0 AS tolerance,
+               FALSE AS blocked, []::{PARTS} AS parts,
+               CASE WHEN f.marker IS NULL THEN 'printed ' || f.seen || ', which the marker list does not hold'
+                    WHEN c.printed IS NULL THEN 'listed as ' || f.marker || ' but the table has no such cell'
+                    WHEN c.printed = f.marker THEN 'printed ' || f.marker || ' as listed'
+                    ELSE 'listed as ' || f.marker || ', printed ' || coalesce(nullif(c.printed, ''), 'blank') END
                  AS detail
-        FROM listed_markers l
-        FULL JOIN seen s USING (table_id, row_label, column_label)
-        LEFT JOIN cells c ON c.table_id = coalesce(l.table_id, s.table_id)
-             AND c.row_label = coalesce(l.row_label, s.row_label) AND c.column_label = coalesce(l.column_label, s.column_label)
-        ORDER BY 1, 2, 3""")
+        FROM found f LEFT JOIN cells c USING (table_id, row_label, column_label)"""
 
 
 KIND_SQL = {

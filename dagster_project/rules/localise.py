@@ -74,46 +74,77 @@ def _suggest(row, role: str, coef: float, current, other: float | None = None) -
     return other / factor if factor else None
 
 
-def _cover(instances: set[str], by_cell: pd.Series, printable, penalty, fit, restores) -> tuple[dict, dict]:
+def _cover(instances: set[str], by_cell: dict[tuple, set], printable, penalty, fit, restores) -> tuple[dict, dict]:
     """Greedy cover of failing instances by cells. A cell scores the failing instances it explains less
     the passing ones its suggested value would break (each of those would need a second fault); then a
     cell that can print a value making them hold goes first, then the one breaking fewer, then a
     recognisable fault pattern, then a value that restores the cell's own series; cells still tied are
-    all listed."""
-    assigned: dict[str, tuple] = {}
-    ties: dict[str, list[tuple]] = {}
-    open_instances = set(instances)
-    by_cell = dict(by_cell.items())
+    all listed. Instances that share no cell are covered apart: the picks are the same as in one cover of
+    them all, and each pick looks only at its own few cells."""
     cells_of: dict[str, set] = {}
     for c, insts in by_cell.items():
         for inst in insts:
             cells_of.setdefault(inst, set()).add(c)
-    while open_instances:
-        near = set().union(*(cells_of.get(i, ()) for i in open_instances))
-        scores = {}
-        for c in near:
-            mine = frozenset(by_cell[c] & open_instances)
-            broken = penalty(c, mine)
-            scores[c] = (len(mine) - broken, printable(c, mine), -broken)
-        if not scores:
-            break
-        top = max(scores.values())
-        best_cells = sorted(c for c, v in scores.items() if v == top)
-        if len(best_cells) > 1:  # evidence beyond counts: does the suggested value fit a fault pattern?
-            fits = [c for c in best_cells if fit(c, frozenset(by_cell[c] & open_instances))]
-            best_cells = fits or best_cells
-        if len(best_cells) > 1:  # ... and bring the cell back in line with its neighbouring years?
-            back = [c for c in best_cells if restores(c, frozenset(by_cell[c] & open_instances))]
-            best_cells = back or best_cells
-        best = best_cells[0]
-        explained = by_cell[best] & open_instances
-        tied = [c for c in best_cells[1:] if by_cell[c] & explained]
-        for inst in explained:
-            assigned[inst] = best
-            if tied:
-                ties[inst] = [best, *tied]
-        open_instances -= by_cell[best]
+    assigned: dict[str, tuple] = {}
+    ties: dict[str, list[tuple]] = {}
+    memo: dict[tuple, object] = {}
+
+    def remembered(test, c, mine):
+        if (test, c, mine) not in memo:
+            memo[test, c, mine] = test(c, mine)
+        return memo[test, c, mine]
+
+    def score(c, mine):
+        broken = remembered(penalty, c, mine)
+        return len(mine) - broken, remembered(printable, c, mine), -broken
+
+    for component in _components(instances, cells_of):
+        open_instances = set(component)
+        while open_instances:
+            near = set().union(*(cells_of.get(i, ()) for i in open_instances))
+            scores = {c: score(c, frozenset(by_cell[c] & open_instances)) for c in near}
+            if not scores:
+                break
+            top = max(scores.values())
+            best_cells = sorted(c for c, v in scores.items() if v == top)
+            if len(best_cells) > 1:  # evidence beyond counts: does the suggested value fit a fault pattern?
+                fits = [c for c in best_cells if remembered(fit, c, frozenset(by_cell[c] & open_instances))]
+                best_cells = fits or best_cells
+            if len(best_cells) > 1:  # ... and bring the cell back in line with its neighbouring years?
+                back = [c for c in best_cells if remembered(restores, c, frozenset(by_cell[c] & open_instances))]
+                best_cells = back or best_cells
+            best = best_cells[0]
+            explained = by_cell[best] & open_instances
+            tied = [c for c in best_cells[1:] if by_cell[c] & explained]
+            for inst in explained:
+                assigned[inst] = best
+                if tied:
+                    ties[inst] = [best, *tied]
+            open_instances -= by_cell[best]
     return assigned, ties
+
+
+def _components(instances: set[str], cells_of: dict[str, set]) -> list[set[str]]:
+    """The instances grouped by shared cells (connected components), in a fixed order."""
+    parent = {i: i for i in instances}
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple, str] = {}
+    for inst in sorted(instances):
+        for c in cells_of.get(inst, ()):
+            if c in first:
+                parent[root(inst)] = root(first[c])
+            else:
+                first[c] = inst
+    groups: dict[str, set[str]] = {}
+    for inst in sorted(instances):
+        groups.setdefault(root(inst), set()).add(inst)
+    return list(groups.values())
 
 
 def fault_candidates(value: float, unit: float) -> set[float]:
@@ -136,40 +167,47 @@ def fault_candidates(value: float, unit: float) -> set[float]:
     return out
 
 
-def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None = None) -> pd.DataFrame:
+def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None = None,
+             swapped=None) -> pd.DataFrame:
+    """Suspect, suggestion and pattern of every failing and waived instance of ``res``: ``cells`` holds the
+    cells of each (in order, as ``engine.result_cells``), ``values`` their values. ``res`` needs only the
+    instances to localise and the passing ones that share a cell with them. ``swapped(asked)`` maps
+    (table, row, column, suggested) to the other cell of the same row or column that prints the suggested
+    value (a swap); None looks in ``values``."""
     res = res.copy()
     for col in ("suspect_table", "suspect_row", "suspect_column", "suggestion", "pattern"):
         res[col] = None
     # Series warnings are localised by `swaps`; trend-break silencing is not a finding.
     candidate = (res["kind"] != "series") & ~res["waiver"].fillna("").str.startswith(TREND_BREAK_WAIVER)
-    key = ["table_id", "row_label", "column_label"]
     passing = set(res.loc[res["status"] == "pass", "instance"])
-    involved = cells.assign(ok=cells["instance"].isin(passing))
-    value_of = {} if values is None else dict(zip(zip(values.table_id, values.row_label, values.column_label),
-                                                   values.value))
-    unit_of = {} if values is None or "rounding" not in values else dict(
-        zip(zip(values.table_id, values.row_label, values.column_label), values.rounding))
-    neighbour_of = {} if values is None or "neighbour" not in values else dict(
-        zip(zip(values.table_id, values.row_label, values.column_label), values.neighbour))
-    stat_of = {} if values is None or "stat" not in values else dict(
-        zip(zip(values.table_id, values.row_label, values.column_label), values.stat))
-    previous_of = {} if values is None or "previous" not in values else dict(
-        zip(zip(values.table_id, values.row_label, values.column_label), values.previous))
+    keys = list(zip(values.table_id, values.row_label, values.column_label)) if values is not None else []
+
+    def of(column: str) -> dict:
+        return dict(zip(keys, values[column])) if values is not None and column in values else {}
+
+    value_of, unit_of, neighbour_of, stat_of, previous_of = (of(c) for c in ("value", "rounding", "neighbour",
+                                                                              "stat", "previous"))
     row_kind = dict(zip(res["instance"], res["kind"]))
     shown = [c for c in ("instance", "kind", "lhs", "rhs", "imbalance", "tolerance") if c in res]
     rows = {r["instance"]: r for r in res[shown].to_dict("records")}
-    parts_of: dict[str, list[tuple]] = {}
-    for r in cells[cells["role"] == "rhs"].itertuples():
-        parts_of.setdefault(r.instance, []).append(((r.table_id, r.row_label, r.column_label), float(r.coef)))
-    pass_of = involved[involved.ok].groupby(key)["instance"].apply(list).to_dict()
     flagged = set(res.loc[candidate & res["status"].isin(FAILED), "instance"])
     rows_status = dict(zip(res["instance"], res["status"]))
-    cells_by_instance = dict(iter(cells[cells["instance"].isin(flagged)].groupby("instance", sort=False)))
-    role_of = {(r.instance, r.table_id, r.row_label, r.column_label): (r.role, float(r.coef))
-               for r in cells.itertuples()}
+    parts_of: dict[str, list[tuple]] = {}
     rhs_of: dict[str, list[tuple]] = {}
-    for r in cells[cells["role"] == "rhs"].itertuples():
-        rhs_of.setdefault(r.instance, []).append((r.table_id, r.row_label, r.column_label))
+    pass_of: dict[tuple, list[str]] = {}
+    cells_of: dict[str, list[tuple]] = {}  # of the flagged instances: (cell, role)
+    role_of: dict[tuple, tuple] = {}
+    for inst, table, row, column, coef, role in zip(cells.instance, cells.table_id, cells.row_label,
+                                                    cells.column_label, cells.coef, cells.role):
+        cell = (table, row, column)
+        role_of[inst, *cell] = (role, float(coef))
+        if role == "rhs":
+            parts_of.setdefault(inst, []).append((cell, float(coef)))
+            rhs_of.setdefault(inst, []).append(cell)
+        if inst in passing:
+            pass_of.setdefault(cell, []).append(inst)
+        if inst in flagged:
+            cells_of.setdefault(inst, []).append((cell, role))
 
     def suggestion(cell: tuple, inst: str) -> tuple[float | None, float | None]:
         """(current value, suggested value) of ``cell`` to make instance ``inst`` hold."""
@@ -288,8 +326,10 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
             for r in res[scope & res["missing_row"].notna()].itertuples():
                 assigned[r.instance] = (r.table_id, r.missing_row, r.column_label)
         todo = set(res.loc[scope, "instance"]) - set(assigned)
-        fail_cells = involved[involved["instance"].isin(todo)]
-        by_cell = fail_cells.groupby(key)["instance"].apply(set)
+        by_cell: dict[tuple, set] = {}
+        for inst in todo:
+            for cell, _ in cells_of.get(inst, ()):
+                by_cell.setdefault(cell, set()).add(inst)
         found, tied = _cover(todo, by_cell, printable, penalty, fit, restores)
         assigned.update(found)
         ties.update(tied)
@@ -298,16 +338,16 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         mine_of.setdefault((cell, "fail" if rows_status[inst] == "fail" else "waived"), set()).add(inst)
     agreed = {k: choose(k[0], frozenset(v)) for k, v in mine_of.items()}
     named: dict[int, dict] = {}
+    unnamed: list[tuple] = []  # (idx, suspect, suggested, current): no digit pattern, perhaps a swap
     for idx in res.index[candidate & res["status"].isin(FAILED)]:
         row = rows[res.at[idx, "instance"]]
         suspect = assigned.get(row["instance"])
         if suspect is None:
             continue
         out = named[idx] = {"suspect_table": suspect[0], "suspect_row": suspect[1], "suspect_column": suspect[2]}
-        mine = cells_by_instance[row["instance"]]
-        me = mine[(mine.table_id == suspect[0]) & (mine.row_label == suspect[1]) & (mine.column_label == suspect[2])]
+        mine = cells_of[row["instance"]]
         hint = res.at[idx, "pattern_hint"] if "pattern_hint" in res else None
-        if me.empty:  # the suspect is a row the table does not print
+        if all(cell != suspect for cell, _ in mine):  # the suspect is a row the table does not print
             out.update(suggestion=float(row["imbalance"]), pattern="row missing from the table")
             continue
         current, suggested = suggestion(suspect, row["instance"])
@@ -317,7 +357,7 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
             continue
         if both is not None:
             out["agreed"] = True
-        parts = [value_of.get((r.table_id, r.row_label, r.column_label)) for r in mine[mine.role == "rhs"].itertuples()]
+        parts = [value_of.get(cell) for cell, role in mine if role == "rhs"]
         unit = unit_of.get(suspect)  # the value that makes the equations hold, as it would be printed
         unit = unit if unit and unit == unit else 0.001
         out["suggestion"] = round(round(suggested / unit) * unit, 6)
@@ -325,10 +365,19 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
             out["pattern"] = hint
         elif current is not None and not pd.isna(current):
             gap = float(row["imbalance"]) if row["kind"] in LINEAR else float(current) - suggested
-            out["pattern"] = (pattern(float(current), suggested, gap,
-                                      [p for p in parts if p is not None and not pd.isna(p)])
-                              or _swapped(values, suspect, suggested)
-                              or _copied(previous_of.get(suspect), float(current), suggested))
+            out["pattern"] = pattern(float(current), suggested, gap,
+                                     [p for p in parts if p is not None and not pd.isna(p)])
+            if out["pattern"] is None:
+                unnamed.append((idx, suspect, suggested, float(current)))
+    # A figure the equations want that another cell of the same row or column prints: a swap.
+    asked = pd.DataFrame([(*cell, suggested) for _, cell, suggested, current in unnamed
+                          if suggested == round(suggested) and abs(suggested - current) > 1],
+                         columns=["table_id", "row_label", "column_label", "suggested"]).drop_duplicates()
+    others = (swapped or _swapped_in(values))(asked) if len(asked) else {}
+    for idx, cell, suggested, current in unnamed:
+        other = others.get((*cell, suggested))
+        named[idx]["pattern"] = (f"cells swapped with '{other}'" if other is not None
+                                 else _copied(previous_of.get(cell), current, suggested))
     agreed_rows = {idx for idx, out in named.items() if out.pop("agreed", False)}
     if named:
         update = pd.DataFrame.from_dict(named, orient="index")
@@ -414,23 +463,22 @@ def _copied(previous, current: float, suggested: float) -> str | None:
     return "the previous year's figure"
 
 
-def values_at(values: pd.DataFrame, cell: tuple) -> float:
-    hit = values[(values.table_id == cell[0]) & (values.row_label == cell[1]) & (values.column_label == cell[2])]
-    return float(hit.value.iloc[0]) if len(hit) and pd.notna(hit.value.iloc[0]) else float("nan")
+def _swapped_in(values: pd.DataFrame | None):
+    """``localise``'s swap lookup over ``values`` (cells in their table's order): the first other count of
+    the same row or column that prints the suggested value."""
+    def lookup(asked: pd.DataFrame) -> dict:
+        out = {}
+        for a in ([] if values is None else asked.itertuples()):
+            same = values[(values.table_id == a.table_id) & (values.value == a.suggested)
+                          & ((values.row_label == a.row_label) ^ (values.column_label == a.column_label))
+                          & (values.stat == "count")]
+            if len(same):
+                other = same.iloc[0]
+                out[a.table_id, a.row_label, a.column_label, a.suggested] = (
+                    other.column_label if other.row_label == a.row_label else other.row_label)
+        return out
 
-
-def _swapped(values: pd.DataFrame | None, cell: tuple, suggested: float) -> str | None:
-    """The value the equation wants sits in another cell of the same row or column: a swap."""
-    if values is None or suggested != round(suggested) or abs(suggested - values_at(values, cell)) <= 1:
-        return None
-    table, row, column = cell
-    same = values[(values.table_id == table) & ((values.row_label == row) ^ (values.column_label == column))
-                  & (values.value == suggested) & (values.stat == "count")]
-    if same.empty:
-        return None
-    other = same.iloc[0]
-    where = other.column_label if other.row_label == row else other.row_label
-    return f"cells swapped with '{where}'"
+    return lookup
 
 
 def swaps(res: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:

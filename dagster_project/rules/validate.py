@@ -5,18 +5,25 @@ from __future__ import annotations
 import pandas as pd
 
 from ..project import Project
-from ..warehouse import replace_table
 from .engine import Outcome, prepare, run_rules
 
 SCHEMA = "checks"
 
 
 def validate(con, project: Project) -> Outcome:
-    """Run the rules on an open connection and write checks.results / checks.result_cells."""
+    """Run the rules on an open connection and write checks.results / checks.result_cells (from the
+    engine's temp tables, in one transaction: readers see the old results or the new)."""
     prepare(con, project.tables, project.ref, project.rounded)
     outcome = run_rules(con, project.rules, project.waivers)
-    replace_table(con, SCHEMA, "results", outcome.results)
-    replace_table(con, SCHEMA, "result_cells", outcome.cells)
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.results AS SELECT * FROM rule_results")
+        con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.result_cells AS SELECT * FROM rule_cells")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
     return outcome
 
 
