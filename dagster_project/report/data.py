@@ -1,4 +1,4 @@
-"""Everything the audit site and the Excel export show, gathered from a built warehouse.
+"""Everything the audit site shows, gathered from a built warehouse.
 
 One numbered list of *nodes* holds every addressable figure: each printed cell (``src.*``), each derived
 cell (``derived.<name>``), each body-text figure a rule checks (``narrative | line N | id``) and each
@@ -11,7 +11,6 @@ the report text.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -148,7 +147,6 @@ def row_lines(project: Project, report: list[str] | None) -> pd.DataFrame:
 def gather(con, project: Project | None = None, report: Path | None = None) -> dict:
     """All the site's data as one JSON-able dict; ``report`` (the report text) adds the body text and
     each row's report line."""
-    started = time.perf_counter()
     project = project or load_project()
     text = read_text(report).splitlines() if report else None
     prepare(con, project.tables, project.ref, project.rounded)
@@ -173,7 +171,7 @@ def gather(con, project: Project | None = None, report: Path | None = None) -> d
         FROM site_rules rl LEFT JOIN checks.results r ON r.rule = rl.id
         GROUP BY ALL ORDER BY rl.family, rl.id""").df()
     instances = con.execute(INSTANCES).df()
-    involved = con.execute("""
+    involved = con.execute("""   -- instances numbered as INSTANCES orders them (rule, checked cell: unique)
         WITH i AS (SELECT r.instance, row_number() OVER (ORDER BY r.rule, n.id) - 1 AS k
                    FROM checks.results r JOIN site_nodes n
                      ON n.t = r.table_id AND n.r = r.row_label AND n.c = r.column_label)
@@ -203,14 +201,12 @@ def gather(con, project: Project | None = None, report: Path | None = None) -> d
         JOIN site_nodes n ON n.t = b.table_id AND n.r = b.row_label AND n.c = b.column_label
         ORDER BY ALL""").df()
     narrative = _narrative(con, project)
-    figures_at = _body(text, project) if text else None
 
     found = groups(results)
     node_of = {f"{t} | {r} | {c}": i for i, t, r, c in nodes[["id", "t", "r", "c"]].itertuples(index=False)}
     return {
         "meta": {"title": TITLE, "built": dt.datetime.now().isoformat(timespec="seconds"), "totals": counts,
-                 "final_line": final_line(counts), "families": FAMILIES, "report": report is not None,
-                 "gather_seconds": round(time.perf_counter() - started, 2)},
+                 "final_line": final_line(counts), "families": FAMILIES},
         "nodes": _records(nodes.drop(columns=["id"])),
         "tables": tables,
         "rules": _records(rule_rows),
@@ -222,14 +218,13 @@ def gather(con, project: Project | None = None, report: Path | None = None) -> d
         "cell_breaks": _records(cell_breaks),
         "groups": [{**g, "node": node_of.get(g["suspect"])} for g in found],
         "narrative": narrative,
-        "body": figures_at,
+        "body": _body(text, project) if text else None,
     }
 
 
 def _tables(con, project: Project) -> list[dict]:
     """Each table as printed: rows (label, code, report line) and columns in printed order; derived tables
     that publish no printed table take the order of the tables they read."""
-    catalogue = {t.id: t for t in project.tables}
     registry = dict(con.execute("SELECT name, publishes FROM derived.registry").fetchall())
     rows = con.execute("""
         WITH ref_tables AS (   -- where a derived table's labels are printed: its own table, else its inputs'

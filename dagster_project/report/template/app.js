@@ -260,7 +260,7 @@ function showTable(id, keepView) {
   let html = `<h1>${esc(t.label)} <span class="muted small">${esc(t.id)}</span></h1><p>${esc(t.title)}</p><div class="kv">`
     + (t.bron.length ? `<div>Bron</div><div>${esc(t.bron.join(", "))}</div>` : "")
     + (t.unit ? `<div>unit</div><div>${esc(t.unit)}</div>` : "") + (t.period ? `<div>period</div><div>${esc(t.period)}</div>` : "")
-    + (lines ? `<div>report lines</div><div>${esc(lines)} <span class="muted small">(page: the text extraction carries no page breaks)</span></div>` : "")
+    + (lines ? `<div>report lines</div><div>${esc(lines)} <span class="muted small">(page: no page marks in the text extraction)</span></div>` : "")
     + (t.publishes ? `<div>publishes</div><div><a href="#table/${esc(t.publishes)}">${esc(tableLabel(t.publishes))}</a></div>` : "")
     + D.tables.filter((o) => o.shown_as === id).map((o) => `<div>recomputes</div><div><a href="#table/${esc(o.id)}">${esc(o.label)}</a> (${esc(o.id)}), whose figures are not in the text extraction</div>`).join("")
     + (t.shown_as ? `<div>recomputed as</div><div><a href="#table/${esc(t.shown_as)}">${esc(tableLabel(t.shown_as))}</a></div>` : "")
@@ -452,7 +452,7 @@ function panel(n) {
     html += `<div class="kv">`
       + `<div>table</div><div><a href="#table/${esc(t.id)}">${esc(t.id)}</a> — ${esc(t.title)}</div>`
       + (row && row[1] ? `<div>code</div><div>${esc(row[1])}</div>` : "")
-      + (t.lines.length ? `<div>report</div><div>${row && row[2] ? `line ${lineLink(row[2])} (table ` : "(table "}lines ${esc(t.lines.map(([a, b]) => `${a}–${b}`).join(", "))}); page: not in the text extraction</div>` : "")
+      + (t.lines.length ? `<div>report</div><div>${row && row[2] ? `line ${lineLink(row[2])} (table ` : "(table "}lines ${esc(t.lines.map(([a, b]) => `${a}–${b}`).join(", "))}); page: no page marks in the text extraction</div>` : "")
       + (t.bron.length ? `<div>Bron</div><div>${esc(t.bron.join(", "))}</div>` : "")
       + (t.unit ? `<div>unit</div><div>${esc(t.unit)}${x[N.stat] ? ` · ${esc(x[N.stat])}` : ""}${x[N.rounding] ? ` · printed to ${esc(x[N.rounding])}` : ""}</div>` : "")
       + (t.period ? `<div>period</div><div>${esc(t.period)}</div>` : "")
