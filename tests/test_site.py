@@ -28,14 +28,15 @@ MAX_READY_MS = 2000
 
 @pytest.fixture(scope="module")
 def site(built_warehouse, tmp_path_factory):
-    """(index.html, build seconds, read-only connection to the warehouse it was built from)."""
+    """(index.html, build seconds, read-only connection to the warehouse it was built from, report text)."""
     report = os.environ.get("LADDER_REPORT")
     out = tmp_path_factory.mktemp("site")
     con = duckdb.connect(str(built_warehouse[0]), read_only=True)
+    report = Path(report) if report and Path(report).exists() else None
     started = time.perf_counter()
-    path = build_site(con, out, load_project(), Path(report) if report and Path(report).exists() else None)
+    path = build_site(con, out / "site", load_project(), report)
     seconds = time.perf_counter() - started
-    yield path, seconds, con
+    yield path, seconds, con, report
     con.close()
 
 
@@ -69,7 +70,7 @@ def one(con, sql, params=()):
 
 
 def test_site_is_one_small_file_built_fast(site):
-    path, seconds, _ = site
+    path, seconds, _, _ = site
     assert [p.name for p in path.parent.iterdir()] == ["index.html"]
     size = path.stat().st_size
     assert size <= MAX_BYTES, f"site is {size / 1e6:.1f} MB"
@@ -78,6 +79,8 @@ def test_site_is_one_small_file_built_fast(site):
     # nothing to fetch: no external script, stylesheet, image, font or frame, and a policy that forbids them
     assert not re.search(r"<(link|iframe|img)\b|\bsrc=|@import|url\(", html, re.I)
     assert "default-src 'none'" in html
+    again = build_site(site[2], path.parent.parent / "again", load_project(), site[3])
+    assert again.read_bytes() == path.read_bytes()  # the same warehouse, the same site
     print(f"site {size / 1e6:.2f} MB, built in {seconds:.2f} s")
 
 

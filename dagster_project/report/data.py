@@ -10,7 +10,6 @@ the report text.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -177,7 +176,7 @@ def gather(con, project: Project | None = None, report: Path | None = None) -> d
                      ON n.t = r.table_id AND n.r = r.row_label AND n.c = r.column_label)
         SELECT i.k, n.id, rc.coef, rc.role FROM checks.result_cells rc JOIN i USING (instance)
         JOIN site_nodes n ON n.t = rc.table_id AND n.r = rc.row_label AND n.c = rc.column_label
-        ORDER BY i.k, rc.role, n.id""").df()
+        ORDER BY ALL""").df()
     derived = con.execute("""
         SELECT n.id, d.op, d.formula, d.recomputed, p.id AS published, d.published_minus_recomputed, d.status,
                d.comparable, d.breaks
@@ -189,7 +188,7 @@ def gather(con, project: Project | None = None, report: Path | None = None) -> d
         FROM derived.edges e
         JOIN site_nodes f ON f.t = e.derived_table AND f.r = e.row_label AND f.c = e.column_label
         JOIN site_nodes i ON i.t = e.input_table AND i.r = e.input_row AND i.c = e.input_column
-        ORDER BY f.id, i.t = 'external', i.id""").df()
+        ORDER BY f.id, i.t = 'external', i.id, e.role, e.coef""").df()
     con.execute("""
         CREATE OR REPLACE TEMP TABLE site_breaks AS
         SELECT row_number() OVER (ORDER BY table_id, year, series, kind, description) - 1 AS k, *
@@ -205,7 +204,7 @@ def gather(con, project: Project | None = None, report: Path | None = None) -> d
     found = groups(results)
     node_of = {f"{t} | {r} | {c}": i for i, t, r, c in nodes[["id", "t", "r", "c"]].itertuples(index=False)}
     return {
-        "meta": {"title": TITLE, "built": dt.datetime.now().isoformat(timespec="seconds"), "totals": counts,
+        "meta": {"title": TITLE, "totals": counts,
                  "final_line": final_line(counts), "families": FAMILIES},
         "nodes": _records(nodes.drop(columns=["id"])),
         "tables": tables,

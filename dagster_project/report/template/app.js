@@ -133,7 +133,7 @@ const setMain = (id, html) => { current = id; $("#main").innerHTML = html; $("#m
 function showSummary() {
   const tot = D.meta.totals;
   const card = (k, cls) => `<div class="card"><div class="k">${k}</div><div class="n"><span class="badge ${cls}">${tot[k]}</span></div></div>`;
-  let html = `<h1>Audit of the published figures</h1><p class="muted">${esc(D.meta.title)}<br>Built ${esc(D.meta.built)} from the warehouse; ${D.nodes.filter((x, i) => kindOf(i) === "source").length} printed cells, ${D.instances.length} rule instances, ${D.narrative.length} body-text figures.</p>`
+  let html = `<h1>Audit of the published figures</h1><p class="muted">${esc(D.meta.title)}<br>From the warehouse: ${D.nodes.filter((x, i) => kindOf(i) === "source").length} printed cells, ${D.instances.length} rule instances, ${D.narrative.length} body-text figures.</p>`
     + `<div class="cards">${card("PASS", "b-pass")}${card("WARN", "b-warn")}${card("ERROR", "b-error")}${card("WAIVED", "b-waived")}${card("SKIP", "b-not_verifiable")}</div>`
     + `<p><code>${esc(D.meta.final_line)}</code> — ERROR and WARN are unwaived failing instances; SKIP are instances that cannot be verified (a figure they need is nb or --). <a href="#findings">${D.groups.length} suspect cell(s) with unwaived findings</a>.</p>`
     + `<h2>Rules</h2><table class="data"><thead><tr><th></th><th>rule</th><th>kind</th><th>severity</th><th>description</th><th>instances</th><th>pass</th><th>fail</th><th>waived</th><th>not verifiable</th><th></th></tr></thead><tbody>`;
