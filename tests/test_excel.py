@@ -44,7 +44,8 @@ def _header_column(ws, labels: list[str], start: int, header_rows: range) -> int
 def test_number_formats_follow_the_printed_figures():
     assert number_format("count", 1.0) == "#,##0"
     assert number_format("share", 0.1) == "0.0%"
-    assert number_format("evolution", 0.1) == "+0.0%;-0.0%;0.0%"
+    assert number_format("evolution", 0.1, signed=True) == "+0.0%;-0.0%;0.0%"  # Tabel 39 prints '+22,3%'
+    assert number_format("evolution", 0.1) == "0.0%"  # body Tabel 1 prints '3,7%'
     assert number_format("percent", 0.01) == "0.00%"
 
 

@@ -35,14 +35,14 @@ DERIVED_COLUMNS = ["derived_table", "publishes", "row_label", "column_label", "o
                    "published", "recomputed", "published_minus_recomputed", "status", "comparable", "breaks"]
 
 
-def number_format(stat: str | None, rounding: float | None) -> str:
+def number_format(stat: str | None, rounding: float | None, signed: bool = False) -> str:
     """The Excel format that prints a value as the report does: thousands grouped, the printed decimals,
-    percentages as %, evolutions with their sign (values of percentages are written divided by 100)."""
+    percentages as % (their values are written divided by 100), a rise with '+' where the table prints one."""
     decimals = max(0, round(-math.log10(rounding))) if rounding and rounding < 1 else 0
     digits = "0" + ("." + "0" * decimals if decimals else "")
-    if stat == "evolution":
+    if stat == "evolution" and signed:
         return f"+{digits}%;-{digits}%;{digits}%"
-    if stat in ("share", "percent"):
+    if stat in ("share", "percent", "evolution"):
         return f"{digits}%"
     return "#,##" + digits
 
@@ -136,6 +136,7 @@ def _side_by_side(book: Book, name: str, title: str, published: pd.DataFrame | N
     if has_code:
         ws.write_string(top - 1, 1, "code", book.head)
     pub = {} if published is None else {(r.row_label, r.column_label): r for r in published.itertuples()}
+    plus = published is None or published.printed.str.startswith("+").any()  # the table's style for rises
     der = {(r.row_label, r.column_label): r for r in derived.itertuples()}
     for i, (label, code) in enumerate(rows, start=top):
         ws.write_string(i, 0, label, book.fmt(bold=label.isupper()))
@@ -145,7 +146,7 @@ def _side_by_side(book: Book, name: str, title: str, published: pd.DataFrame | N
             p, d = pub.get((label, col)), der.get((label, col))
             stat = p.stat if p is not None else d.stat if d is not None else None
             rounding = p.rounding if p is not None and p.rounding == p.rounding else None
-            num = number_format(stat, rounding if rounding else (1.0 if stat == "count" else 0.1))
+            num = number_format(stat, rounding if rounding else (1.0 if stat == "count" else 0.1), plus)
             for b, (_, kind) in enumerate(blocks):
                 at = left + b * width + j
                 if kind == "published":
@@ -197,7 +198,7 @@ def export_xlsx(con, path: Path) -> Path:
         order = cells[cells.table_id == source] if source else cells.iloc[0:0]
         rows = _ordered(mine.row_label, order, "row_label", "row_no")
         cols = _ordered(mine.column_label, order, "column_label", "col_no")
-        codes = dict(zip(order.row_label, order.code))
+        codes = dict(zip(order.row_label, order.code)) if pub else {}  # its own printed codes only
         _side_by_side(book, f"{pub} vs {name}" if pub else name,
                       f"{catalogue.get(pub, '') + ' — ' if pub else ''}{title}",
                       cells[cells.table_id == pub] if pub else None, mine, [(r, codes.get(r)) for r in rows], cols)

@@ -10,6 +10,8 @@ const I = {rule: 0, status: 1, printed: 2, rhs: 3, imbalance: 4, tolerance: 5, d
 
 // ---- indexes ---------------------------------------------------------------------------------------
 const tableById = Object.fromEntries(D.tables.map((t) => [t.id, t]));
+const plusTables = new Set(D.nodes.filter((x) => x[N.printed] && x[N.printed].startsWith("+")).map((x) => x[N.t]));  // tables that print a rise with '+'
+for (const t of D.tables) if (t.part === "derived" && !t.publishes) plusTables.add(t.id);
 const SEP = "\u0001";
 const nodeAt = new Map(D.nodes.map((n, i) => [n[N.t] + SEP + n[N.r] + SEP + n[N.c], i]));
 const ruleById = Object.fromEntries(D.rules.map((r) => [r[0], r]));
@@ -38,13 +40,13 @@ const twinOf = (n) => {  // a printed cell's recomputed twin
 };
 
 // ---- formatting ------------------------------------------------------------------------------------
-function fmt(v, stat, rounding) {
+function fmt(v, stat, rounding, plus = true) {
   if (v === null || v === undefined || Number.isNaN(v)) return "";
   const pct = stat && stat !== "count" && stat !== "decimal";
   const dec = rounding ? Math.max(0, Math.round(-Math.log10(rounding))) : (pct ? 1 : 0);
   const [int, frac] = Math.abs(v).toFixed(dec).split(".");
   const s = int.replace(/\B(?=(\d{3})+(?!\d))/g, " ") + (frac ? "," + frac : "");
-  return (v < 0 ? "-" : stat === "evolution" && v > 0 ? "+" : "") + s + (pct ? "%" : "");
+  return (v < 0 ? "-" : plus && stat === "evolution" && v > 0 ? "+" : "") + s + (pct ? "%" : "");
 }
 function num(v) {  // a computed figure in the report's style: '1 045,5', '-0,0254'
   if (v === null || v === undefined) return "n/a";
@@ -241,7 +243,7 @@ function cellHtml(n) {
   if (view !== "printed" && twin !== undefined && derivedOf[twin]) {
     const d = derivedOf[twin];
     const st = d[6] === "differs" ? 4 : d[6] === "equal at printed precision" ? 1 : 0;
-    const text = view === "recomputed" ? fmt(d[3], D.nodes[twin][N.stat], x[N.rounding] ?? D.nodes[twin][N.rounding])
+    const text = view === "recomputed" ? fmt(d[3], D.nodes[twin][N.stat], x[N.rounding] ?? D.nodes[twin][N.rounding], plusTables.has(x[N.t]))
       : d[5] === null ? "" : (d[5] > 0 ? "+" : "") + num(+d[5].toPrecision(3));
     return `<td class="cell st${st}" data-n="${n}" title="${esc(d[6])}">${esc(text)}</td>`;
   }
@@ -496,7 +498,7 @@ function panel(n) {
   const suspectOf = D.instances.map((_, k) => k).filter((k) => D.instances[k][I.suspect] === n && !ks.includes(k));
   if (ks.length || suspectOf.length) {
     const bad = ks.filter((k) => D.instances[k][I.status] !== "pass");
-    html += `<h2>Rules (${ks.length} instance(s): ${ks.length - bad.length} pass${bad.length ? `, ${bad.length} other` : ""})</h2>`
+    html += `<h2>Rules (${ks.length} instance(s): ${ks.length - bad.length} pass${bad.length ? `, ${bad.length} other` : ""}${suspectOf.length ? `; suspect of ${suspectOf.length} more` : ""})</h2>`
       + [...bad, ...suspectOf].map((k) => instanceBlock(k, n)).join("")
       + (ks.length > bad.length ? `<details${bad.length ? "" : " open"}><summary>passing instances (${ks.length - bad.length})</summary>${ks.filter((k) => D.instances[k][I.status] === "pass").map((k) => instanceBlock(k, n)).join("")}</details>` : "");
   } else if (kind === "source") html += `<h2>Rules</h2><p class="muted">No rule instance involves this cell.</p>`;
