@@ -29,6 +29,8 @@ DIMENSIONS = {"row_label", "column_label", "code", "breakdown", "year", "school_
 MARKER_NULL = "c.marker IN ('nb', 'n.b.', '--')"
 PART = "struct_pack(cell := {a}.cell_no, coef := ({w})::DOUBLE)"
 PARTS = "STRUCT(cell BIGINT, coef DOUBLE)[]"
+ONE = "lambda x: struct_pack(cell := x, coef := 1.0::DOUBLE)"
+"""A part at weight 1, from its cell number: sums aggregate numbers (in cell order), not structs."""
 SUM_DETAIL = {
     "geo_sum": "g.name",
     "component_sum": "CASE WHEN c.row_label = l.row_label THEN c.column_label ELSE c.row_label END",
@@ -96,32 +98,53 @@ def geo_sum(con, no: int, rule: Rule) -> str:
     # A blank child is unknown unless the rule says blanks mean zero (Tabel 40: no regional split).
     blank_is_unknown = "" if rule.params.get("blank_children") == "zero" else " OR c.printed = ''"
     blank = f"(c.value IS NULL AND ({MARKER_NULL}{blank_is_unknown}))"
-    # each printed area once per slot, with its place in the geography: a child joins its parent on
-    # (table, slot, parent)
+    # A slot is a column of a table of areas, or a row (and year, breakdown) of one with areas across.
     return f"""
-        WITH cc AS (
-            SELECT c.*, CASE c.geo_axis WHEN 'row' THEN 'c' || c.col_no
-                        ELSE 'r' || c.row_no || '|' || coalesce(c.year, 0) || '|' || coalesce(c.breakdown, '') END
-                     AS slot, g.name AS area, g.level AS area_level, g.parent AS area_parent
-            FROM cells c LEFT JOIN geo g ON g.code = c.geo_code
-            WHERE c.stat = 'count' AND c.geo_code IS NOT NULL AND {in_tables('c', rule)}
-            QUALIFY row_number() OVER (PARTITION BY c.table_id, slot, c.geo_code ORDER BY c.row_no, c.col_no) = 1),
+        WITH base AS (
+            SELECT c.cell_no, c.table_id, c.row_no, c.col_no, c.geo_code, c.value, c.half, c.marker, c.printed,
+                   coalesce(c.geo_axis = 'row', FALSE) AS by_row,
+                   CASE WHEN c.geo_axis = 'row' THEN c.col_no ELSE c.row_no END AS slot_no,
+                   CASE WHEN c.geo_axis = 'row' THEN 0 ELSE coalesce(c.year, 0) END AS slot_year,
+                   CASE WHEN c.geo_axis = 'row' THEN '' ELSE coalesce(c.breakdown, '') END AS slot_part
+            FROM cells c WHERE c.stat = 'count' AND c.geo_code IS NOT NULL AND {in_tables('c', rule)}),
+        -- an area printed twice in one slot counts once, where first printed: only an area printed on two
+        -- lines (rows of a table of areas, columns of one with areas across) can be
+        lines AS (SELECT DISTINCT table_id, geo_code, by_row, slot_year, slot_part,
+                         CASE WHEN by_row THEN row_no ELSE col_no END AS line FROM base),
+        twice AS (SELECT table_id, geo_code, by_row, slot_year, slot_part FROM lines GROUP BY ALL HAVING count(*) > 1),
+        dup AS (SELECT * FROM base SEMI JOIN twice USING (table_id, geo_code, by_row, slot_year, slot_part)),
+        later AS (SELECT DISTINCT b.cell_no FROM dup b JOIN dup o USING (table_id, geo_code, by_row, slot_no,
+                                                                       slot_year, slot_part)
+                  WHERE o.cell_no < b.cell_no),
+        cc AS (SELECT b.*, g.name AS area, g.level AS area_level, g.parent AS area_parent
+               FROM base b ANTI JOIN later USING (cell_no) LEFT JOIN geo g ON g.code = b.geo_code),
         kids AS (SELECT parent, level, count(*) AS n, list(name ORDER BY code) AS names
-                 FROM geo WHERE parent <> '' AND level <> 'bucket' GROUP BY ALL)
-        SELECT p.cell_no, p.table_id, p.value AS lhs,
-               coalesce(sum(c.value), 0) AS rhs, p.half + sum(c.half) AS tolerance,
-               bool_or({blank}) AS blocked,
-               list({PART.format(a='c', w='1.0')} ORDER BY c.cell_no) AS parts, NULL AS detail,
-               -- children of this level the table does not print at all: a dropped row
-               list_filter(any_value(k.names), lambda x: NOT list_contains(list(c.area), x))[1] AS missing_row
-        FROM cc p
-        JOIN kids k ON k.parent = p.geo_code          -- one instance per level of children (regio's, ROP areas …)
-        JOIN cc c ON c.table_id = p.table_id AND c.slot = p.slot AND c.area_parent = p.geo_code
-             AND (c.area_level = k.level OR c.area_level = 'bucket')
-        WHERE p.value IS NOT NULL
-        GROUP BY p.cell_no, p.table_id, p.value, p.half, k.level, k.n
-        HAVING count(*) FILTER (WHERE c.area_level = k.level) >= greatest(k.n - 1, 1)
-           AND bool_or(c.value IS NOT NULL)"""
+                 FROM geo WHERE parent <> '' AND level <> 'bucket' GROUP BY ALL),
+        -- one instance per level of children (regio's, ROP areas …)
+        parents AS (SELECT p.*, k.level, k.n FROM cc p JOIN kids k ON k.parent = p.geo_code WHERE p.value IS NOT NULL),
+        sums AS (
+            SELECT p.cell_no, p.level, any_value(p.table_id) AS table_id, any_value(p.geo_code) AS geo_code,
+                   any_value(p.value) AS lhs, coalesce(sum(c.value), 0) AS rhs,
+                   any_value(p.half) + sum(c.half) AS tolerance, bool_or({blank}) AS blocked,
+                   list_sort(list(c.cell_no)) AS part_cells,
+                   count(*) FILTER (WHERE c.area_level = p.level) AS present, any_value(p.n) AS n
+            FROM parents p
+            JOIN cc c ON c.table_id = p.table_id AND c.by_row = p.by_row AND c.slot_no = p.slot_no
+                 AND c.slot_year = p.slot_year AND c.slot_part = p.slot_part AND c.area_parent = p.geo_code
+                 AND (c.area_level = p.level OR c.area_level = 'bucket')
+            GROUP BY p.cell_no, p.level
+            HAVING present >= greatest(any_value(p.n) - 1, 1) AND bool_or(c.value IS NOT NULL)),
+        -- the child of its level an incomplete sum lacks: a dropped row
+        missing AS (
+            SELECT s.cell_no, s.level,
+                   list_filter(any_value(k.names), lambda x: NOT list_contains(list(g.name), x))[1] AS missing_row
+            FROM (SELECT cell_no, level, geo_code, unnest(part_cells) AS part FROM sums WHERE present < n) s
+            JOIN kids k ON k.parent = s.geo_code AND k.level = s.level
+            JOIN cells c ON c.cell_no = s.part JOIN geo g ON g.code = c.geo_code
+            GROUP BY s.cell_no, s.level)
+        SELECT cell_no, table_id, lhs, rhs, tolerance, blocked, list_transform(part_cells, {ONE}) AS parts,
+               NULL AS detail, missing_row
+        FROM sums LEFT JOIN missing USING (cell_no, level)"""
 
 
 def component_sum(con, batch: Batch) -> str:
@@ -140,17 +163,17 @@ def _component_sum(group_by: tuple, batch: Batch) -> str:
         return max(len(v) if isinstance(v, list) else 1 for v in rule.params["parts"].values())
 
     return f"""
-        SELECT t.rule_no, t.cell_no, t.table_id, t.value AS lhs,
-               coalesce(sum(c.value), 0) AS rhs, t.half + sum(c.half) AS tolerance,
+        SELECT t.rule_no, t.cell_no, any_value(t.table_id) AS table_id, any_value(t.value) AS lhs,
+               coalesce(sum(c.value), 0) AS rhs, any_value(t.half) + sum(c.half) AS tolerance,
                bool_or(c.value IS NULL AND {MARKER_NULL}) AS blocked,
-               list({PART.format(a='c', w='1.0')} ORDER BY c.cell_no) AS parts, NULL AS detail
+               list_transform(list_sort(list(c.cell_no)), {ONE}) AS parts, NULL AS detail
         FROM (SELECT r.rule_no, t.* FROM cells t, {each(batch, 'r')}
               WHERE t.value IS NOT NULL AND t.stat = 'count'
                 AND {pick(batch, lambda rule: f"{in_tables('t', rule)} AND {where('t', rule.params['total'])}")}) t
         JOIN (SELECT r.rule_no, c.* FROM cells c, {each(batch, 'r')}
               WHERE c.stat = 'count' AND {pick(batch, lambda rule: where('c', rule.params['parts']))}) c
              ON c.rule_no = t.rule_no AND c.table_id = t.table_id AND {join}
-        GROUP BY t.rule_no, t.cell_no, t.table_id, t.value, t.half
+        GROUP BY t.rule_no, t.cell_no
         HAVING count(*) = {pick(batch, n_parts, 't.rule_no')} AND bool_or(c.value IS NOT NULL)"""
 
 

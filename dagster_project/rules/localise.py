@@ -15,6 +15,9 @@ cell: they are localised in a pass of their own.
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -147,7 +150,8 @@ def _components(instances: set[str], cells_of: dict[str, set]) -> list[set[str]]
     return list(groups.values())
 
 
-def fault_candidates(value: float, unit: float) -> set[float]:
+@lru_cache(maxsize=4096)
+def fault_candidates(value: float, unit: float) -> frozenset[float]:
     """Values a printed figure may have been mistyped from, at its printed precision: one digit
     off, two adjacent digits transposed, a digit too many or too few, the sign."""
     unit = unit if unit and unit == unit and unit > 0 else 1.0
@@ -164,7 +168,38 @@ def fault_candidates(value: float, unit: float) -> set[float]:
     out = {round(sign * int(t) * unit, 6) for t in texts if t and (len(t) == 1 or t[0] != "0")}
     out.add(round(-value, 6))
     out.discard(round(value, 6))
-    return out
+    return frozenset(out)
+
+
+def _one_edit(text: str, other: str) -> bool:
+    """``other`` is ``text`` with one digit changed, two adjacent digits swapped, one left out or one
+    added (or ``text`` itself): a text ``fault_candidates`` spells out."""
+    if len(other) == len(text):
+        diff = [i for i, (a, b) in enumerate(zip(text, other)) if a != b]
+        return len(diff) <= 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and text[diff[0]] == other[diff[1]]
+                                  and text[diff[1]] == other[diff[0]])
+    short, long = (other, text) if len(other) < len(text) else (text, other)
+    return len(long) == len(short) + 1 and any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def mistypings(value: float, unit: float, lo: float, hi: float) -> list[float]:
+    """The ``fault_candidates`` of ``value`` from lo to hi (1e-9 either side). A range of a few printed
+    units (a sum wants one value) is tried value by value instead of spelling out every mistyping."""
+    unit = unit if unit and unit == unit and unit > 0 else 1.0
+    lo, hi = lo - 1e-9, hi + 1e-9
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi - lo > 40 * unit:
+        return sorted(v for v in fault_candidates(value, unit) if lo <= v <= hi)
+    text, sign = str(int(round(abs(value) / unit))), -1 if value < 0 else 1
+    own, flipped = round(value, 6), round(-value, 6)
+    out = set()
+    for k in range(math.floor(lo / unit) - 1, math.ceil(hi / unit) + 2):
+        if sign * k >= 0 and _one_edit(text, str(sign * k)):
+            v = round(sign * (sign * k) * unit, 6)
+            if lo <= v <= hi and v != own:
+                out.add(v)
+    if lo <= flipped <= hi and flipped != own:
+        out.add(flipped)
+    return sorted(out)
 
 
 def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None = None,
@@ -246,7 +281,7 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
         if iv is not None and iv[0] <= iv[1] + 1e-9 and current is not None and not pd.isna(current):
             lo, hi = iv
             middle = (lo + hi) / 2 if np.isfinite(lo) and np.isfinite(hi) else (lo if np.isfinite(lo) else hi)
-            typed = [v for v in fault_candidates(float(current), unit) if lo - 1e-9 <= v <= hi + 1e-9]
+            typed = mistypings(float(current), unit, lo, hi)
             near = neighbour_of.get(cell)
             near = near if near is not None and not pd.isna(near) else middle
             if typed:  # several mistypings fit: the one nearest the middle, then the neighbouring years
@@ -295,8 +330,7 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
                                                      []) is not None
         if iv[0] > iv[1] + 1e-9:
             return False
-        typed = [v for v in fault_candidates(float(current), unit) if iv[0] - 1e-9 <= v <= iv[1] + 1e-9
-                 and abs(v - current) > unit + 1e-9]
+        typed = [v for v in mistypings(float(current), unit, *iv) if abs(v - current) > unit + 1e-9]
         previous = previous_of.get(cell)
         copied = (previous is not None and not pd.isna(previous) and abs(current) >= 10 and previous == current
                   and not iv[0] - unit - 1e-9 <= current <= iv[1] + unit + 1e-9)
