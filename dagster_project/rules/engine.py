@@ -218,7 +218,7 @@ def evaluate_rule(con, rule: Rule) -> pd.DataFrame:
         frame = con.execute(f"""
             WITH r AS ({results()}),
             p AS (SELECT inst_no, list(struct_pack(t := table_id, r := row_label, c := column_label, coef := coef)
-                                       ORDER BY ord) AS parts FROM ({result_cells(named=False)}) WHERE role = 'rhs'
+                                       ORDER BY ord) AS parts FROM ({result_cells()}) WHERE role = 'rhs'
                   GROUP BY inst_no)
             SELECT r.table_id, r.row_label, r.column_label, r.printed, r.lhs, r.rhs, r.tolerance, i.blocked,
                    coalesce(p.parts, []) AS parts, r.detail, i.missing_row, i.silenced, i.pattern_hint
@@ -276,11 +276,7 @@ def results(where: str = "TRUE") -> str:
     a condition on ``instances`` (``i``), ``rule_meta`` and ``status`` / ``waiver`` as they stand."""
     return f"""
         WITH f AS (SELECT * FROM ({_current()}) WHERE {where}),
-        n AS (SELECT f.* REPLACE (coalesce(l.row_label, f.row_label) AS row_label,
-                                  coalesce(l.column_label, f.column_label) AS column_label,
-                                  coalesce(f.printed, l.printed) AS printed),
-                     {FIGURE.format(a='l')} AS figure
-              FROM f LEFT JOIN cells l ON l.cell_no = f.cell_no),
+        n AS ({_named('f', 'cells')}),
         pc AS (SELECT p.inst_no, p.ord, c.* FROM ({_parts('f')}) p JOIN cells c ON c.cell_no = p.cell),
         digest AS (
             SELECT inst_no, left(md5(string_agg(t || '|' || r || '|' || c || '=' || figure, chr(10) ORDER BY t, r, c)),
@@ -295,8 +291,7 @@ def results(where: str = "TRUE") -> str:
             FROM n l JOIN pc c USING (inst_no) LEFT JOIN geo g ON g.code = c.geo_code
             WHERE l.kind IN ({', '.join(lit(k) for k in SUM_DETAIL)}) AND l.detail IS NULL
             GROUP BY l.inst_no)
-        SELECT n.rule || ': ' || n.table_id || ' | ' || n.row_label || ' | ' || n.column_label AS instance,
-               n.rule, n.family, n.severity, n.kind, n.table_id, n.row_label, n.column_label, n.printed,
+        SELECT n.instance, n.rule, n.family, n.severity, n.kind, n.table_id, n.row_label, n.column_label, n.printed,
                n.lhs, n.rhs, n.lhs - n.rhs AS imbalance, n.tolerance, n.status,
                coalesce(n.detail, s.detail) || coalesce(n.note, '') AS detail, n.waiver,
                n.suspect_table, n.suspect_row, n.suspect_column, n.suggestion, n.pattern, d.digest AS cells_digest,
@@ -304,23 +299,34 @@ def results(where: str = "TRUE") -> str:
         FROM n LEFT JOIN sums s USING (inst_no) LEFT JOIN digest d USING (inst_no)"""
 
 
-def result_cells(where: str = "TRUE", named: bool = True) -> str:
+def result_cells(where: str = "TRUE") -> str:
     """SQL of ``CELL_COLUMNS`` (and ``inst_no``, ``ord``: the place of a part) of the instances for which
-    ``where`` holds; ``named=False`` leaves out the instance's name (evaluation, before any results)."""
-    name = "r.instance" if named else "NULL"
-    source = f"({results(where)})" if named else f"(SELECT * FROM ({_current()}) i WHERE {where})"
+    ``where`` holds."""
     return f"""
-        WITH r AS (SELECT * FROM {source}),
-        l AS (SELECT r.inst_no, coalesce(c.table_id, i.table_id) AS table_id,
-                     coalesce(c.row_label, i.row_label) AS row_label,
-                     coalesce(c.column_label, i.column_label) AS column_label, i.parts
-              FROM r JOIN instances i ON i.rowid = r.inst_no LEFT JOIN cells c ON c.cell_no = i.cell_no)
-        SELECT {name} AS instance, l.table_id, l.row_label, l.column_label, 1.0::DOUBLE AS coef, 'lhs' AS role,
-               l.inst_no, -1 AS ord
-        FROM l JOIN r USING (inst_no)
+        WITH f AS (SELECT * FROM ({_current()}) WHERE {where}), r AS ({_named('f', 'cells')})
+        {_cells_of('r', 'cells')}"""
+
+
+def _named(source: str, cells: str) -> str:
+    """The instances of ``source`` (rows of ``_current``) with their checked cell named as printed, their
+    name (``instance``) and the checked cell's figure (value and precision, or marker: ``FIGURE``)."""
+    row, column = "coalesce(l.row_label, f.row_label)", "coalesce(l.column_label, f.column_label)"
+    return f"""
+        SELECT f.* REPLACE ({row} AS row_label, {column} AS column_label, coalesce(f.printed, l.printed) AS printed),
+               f.rule || ': ' || f.table_id || ' | ' || {row} || ' | ' || {column} AS instance,
+               {FIGURE.format(a='l')} AS figure
+        FROM {source} f LEFT JOIN {cells} l ON l.cell_no = f.cell_no"""
+
+
+def _cells_of(named: str, cells: str) -> str:
+    """Long form of the named instances ``named``: the checked cell (role lhs, coefficient 1) and every part."""
+    return f"""
+        SELECT r.instance, r.table_id, r.row_label, r.column_label, 1.0::DOUBLE AS coef, 'lhs' AS role, r.inst_no,
+               -1 AS ord
+        FROM {named} r
         UNION ALL
-        SELECT {name}, c.table_id, c.row_label, c.column_label, p.coef, 'rhs', p.inst_no, p.ord
-        FROM ({_parts('l')}) p JOIN cells c ON c.cell_no = p.cell JOIN r USING (inst_no)"""
+        SELECT r.instance, c.table_id, c.row_label, c.column_label, p.coef, 'rhs', p.inst_no, p.ord
+        FROM ({_parts(named)}) p JOIN {cells} c ON c.cell_no = p.cell JOIN {named} r USING (inst_no)"""
 
 
 def _parts(source: str) -> str:
@@ -495,24 +501,31 @@ def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> Non
     read with the passing instances that share a cell with them and the values they need."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nearby AS
-        WITH s AS ({_current()}),
+        WITH s AS NOT MATERIALIZED ({_current()}),
         flagged AS (SELECT inst_no FROM s WHERE kind <> 'series' AND status IN ('fail', 'waived')
                     AND NOT starts_with(coalesce(waiver, ''), {lit(TREND_BREAK_WAIVER)})),
-        involved AS (SELECT inst_no, cell_no AS cell FROM s WHERE cell_no IS NOT NULL
-                     UNION ALL SELECT inst_no, cell FROM ({_parts('s')})),
-        near AS (SELECT DISTINCT cell FROM involved SEMI JOIN flagged USING (inst_no)),
-        passing AS (SELECT inst_no FROM s WHERE status = 'pass')
-        SELECT inst_no FROM flagged
-        UNION SELECT inst_no FROM involved SEMI JOIN near USING (cell) SEMI JOIN passing USING (inst_no)
-        UNION SELECT inst_no FROM s WHERE kind = 'series' AND status = 'fail'""")
+        near AS MATERIALIZED (
+            SELECT cell_no AS cell FROM s SEMI JOIN flagged USING (inst_no)
+            UNION SELECT cell FROM ({_parts('(SELECT * FROM s SEMI JOIN flagged USING (inst_no))')})),
+        passing AS NOT MATERIALIZED (SELECT * FROM s WHERE status = 'pass'),
+        chosen AS (SELECT inst_no FROM flagged
+                   UNION SELECT inst_no FROM passing WHERE cell_no IN (SELECT cell FROM near)
+                   UNION SELECT inst_no FROM ({_parts('passing')}) WHERE cell IN (SELECT cell FROM near)
+                   UNION SELECT inst_no FROM s WHERE kind = 'series' AND status = 'fail')
+        SELECT s.*, s.inst_no IN (SELECT inst_no FROM flagged) AS flagged FROM s SEMI JOIN chosen USING (inst_no)""")
+    # their cells, read once; then the rows of the flagged ones' cells (for the neighbouring years) and the
+    # columns of the series warnings (a swap between rows)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE nearby_cells AS
+        SELECT * FROM cells SEMI JOIN (SELECT cell_no FROM nearby UNION ALL SELECT cell FROM ({_parts('nearby')}))
+             m ON m.cell_no = cells.cell_no""")
     res = con.execute(f"""
-        SELECT r.* EXCLUDE (suspect_table, suspect_row, suspect_column, suggestion, pattern), i.missing_row,
-               i.pattern_hint
-        FROM ({results('inst_no IN (SELECT inst_no FROM nearby)')}) r JOIN instances i ON i.rowid = r.inst_no
-        ORDER BY r.inst_no""").df()
+        SELECT inst_no, instance, kind, status, waiver, table_id, row_label, column_label, lhs, rhs,
+               lhs - rhs AS imbalance, tolerance, missing_row, pattern_hint
+        FROM ({_named('nearby', 'nearby_cells')}) ORDER BY inst_no""").df()
     if not len(res):
         return
-    cells = con.execute(f"SELECT * FROM ({result_cells('inst_no IN (SELECT inst_no FROM nearby)')}) "
+    cells = con.execute(f"WITH r AS ({_named('nearby', 'nearby_cells')}) SELECT * FROM ({_cells_of('r', 'nearby_cells')}) "
                         "ORDER BY inst_no, ord").df()
     values = _values(con)
     res["copy_of"] = pd.Series([copy_of.get(k) for k in res.inst_no], index=res.index, dtype=object)
@@ -524,28 +537,33 @@ def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> Non
 
 
 def _values(con) -> pd.DataFrame:
-    """The cells the instances in ``nearby`` involve, and those of the columns of its series warnings (a
-    swap between rows), with the mean of the neighbouring years and the previous year of a count."""
+    """The cells in ``nearby_cells`` and those of the columns of its series warnings (a swap between rows),
+    with, for the flagged instances' cells, the mean of the neighbouring years and the previous year of a count."""
     return con.execute(rf"""
-        WITH mine AS (SELECT DISTINCT cell_no FROM (
-            SELECT i.cell_no FROM instances i SEMI JOIN nearby n ON n.inst_no = i.rowid
-            UNION ALL SELECT cell FROM ({_parts('(SELECT i.rowid AS inst_no, parts FROM instances i SEMI JOIN nearby n ON n.inst_no = i.rowid)')})
-            UNION ALL SELECT c.cell_no FROM cells c SEMI JOIN (
-                SELECT l.table_id, l.column_label FROM instances i JOIN rule_meta m USING (rule_no)
-                JOIN cells l ON l.cell_no = i.cell_no SEMI JOIN nearby n ON n.inst_no = i.rowid
-                WHERE m.kind = 'series') s USING (table_id, column_label))),
-        rows AS (SELECT DISTINCT table_id, row_label FROM cells SEMI JOIN mine USING (cell_no)),
-        w AS (
-            SELECT cell_no, table_id, row_label, column_label, value, rounding, stat, geo_level, geo_axis,
+        WITH flagged AS (SELECT cell_no FROM nearby WHERE flagged
+                         UNION ALL SELECT cell FROM ({_parts('(SELECT * FROM nearby WHERE flagged)')})),
+        lines AS (SELECT DISTINCT table_id, row_label FROM nearby_cells SEMI JOIN flagged USING (cell_no)),
+        columns AS (SELECT DISTINCT c.table_id, c.column_label FROM nearby n JOIN nearby_cells c USING (cell_no)
+                    WHERE n.kind = 'series'),
+        wide AS (SELECT * FROM cells c WHERE EXISTS (SELECT 1 FROM lines l WHERE l.table_id = c.table_id
+                                                     AND l.row_label = c.row_label)
+                                          OR EXISTS (SELECT 1 FROM columns k WHERE k.table_id = c.table_id
+                                                     AND k.column_label = c.column_label)),
+        years AS (
+            SELECT cell_no,
                    -- the mean of the neighbouring years of the same row and series: what a count 'should' be near
                    CASE WHEN stat = 'count' AND year IS NOT NULL THEN
                         (coalesce(lag(value) OVER w, lead(value) OVER w) + coalesce(lead(value) OVER w, lag(value) OVER w)) / 2
                    END AS neighbour,
                    CASE WHEN stat = 'count' AND year IS NOT NULL THEN lag(value) OVER w END AS previous
-            FROM cells SEMI JOIN rows USING (table_id, row_label)
+            FROM wide SEMI JOIN lines USING (table_id, row_label)
             WINDOW w AS (PARTITION BY table_id, row_label, regexp_replace(column_label, '\d{{4}}\**', '', 'g'), stat
                          ORDER BY year, col_no))
-        SELECT * EXCLUDE (cell_no) FROM w SEMI JOIN mine USING (cell_no) ORDER BY cell_no""").df()
+        SELECT c.table_id, c.row_label, c.column_label, c.value, c.rounding, c.stat, c.geo_level, c.geo_axis,
+               y.neighbour, y.previous
+        FROM (SELECT * FROM nearby_cells UNION SELECT * FROM wide SEMI JOIN columns USING (table_id, column_label)) c
+        LEFT JOIN years y USING (cell_no)
+        ORDER BY c.cell_no""").df()
 
 
 def _swapped(con, asked: pd.DataFrame) -> dict:

@@ -105,16 +105,22 @@ def _cover(instances: set[str], by_cell: dict[tuple, set], printable, penalty, f
         open_instances = set(component)
         while open_instances:
             near = set().union(*(cells_of.get(i, ()) for i in open_instances))
-            scores = {c: score(c, frozenset(by_cell[c] & open_instances)) for c in near}
+            mine_of = {c: frozenset(by_cell[c] & open_instances) for c in near}
+            scores: dict[tuple, tuple] = {}
+            top = None
+            for c in sorted(near, key=lambda c: -len(mine_of[c])):
+                if top is not None and len(mine_of[c]) < top[0]:  # it scores at most the instances it explains
+                    break
+                scores[c] = score(c, mine_of[c])
+                top = scores[c] if top is None else max(top, scores[c])
             if not scores:
                 break
-            top = max(scores.values())
             best_cells = sorted(c for c, v in scores.items() if v == top)
             if len(best_cells) > 1:  # evidence beyond counts: does the suggested value fit a fault pattern?
-                fits = [c for c in best_cells if remembered(fit, c, frozenset(by_cell[c] & open_instances))]
+                fits = [c for c in best_cells if remembered(fit, c, mine_of[c])]
                 best_cells = fits or best_cells
             if len(best_cells) > 1:  # ... and bring the cell back in line with its neighbouring years?
-                back = [c for c in best_cells if remembered(restores, c, frozenset(by_cell[c] & open_instances))]
+                back = [c for c in best_cells if remembered(restores, c, mine_of[c])]
                 best_cells = back or best_cells
             best = best_cells[0]
             explained = by_cell[best] & open_instances
@@ -193,10 +199,9 @@ def mistypings(value: float, unit: float, lo: float, hi: float) -> list[float]:
     own, flipped = round(value, 6), round(-value, 6)
     out = set()
     for k in range(math.floor(lo / unit) - 1, math.ceil(hi / unit) + 2):
-        if sign * k >= 0 and _one_edit(text, str(sign * k)):
-            v = round(sign * (sign * k) * unit, 6)
-            if lo <= v <= hi and v != own:
-                out.add(v)
+        v = round(sign * (sign * k) * unit, 6)
+        if sign * k >= 0 and lo <= v <= hi and v != own and _one_edit(text, str(sign * k)):
+            out.add(v)
     if lo <= flipped <= hi and flipped != own:
         out.add(flipped)
     return sorted(out)
@@ -228,17 +233,15 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
     flagged = set(res.loc[candidate & res["status"].isin(FAILED), "instance"])
     rows_status = dict(zip(res["instance"], res["status"]))
     parts_of: dict[str, list[tuple]] = {}
-    rhs_of: dict[str, list[tuple]] = {}
     pass_of: dict[tuple, list[str]] = {}
     cells_of: dict[str, list[tuple]] = {}  # of the flagged instances: (cell, role)
     role_of: dict[tuple, tuple] = {}
-    for inst, table, row, column, coef, role in zip(cells.instance, cells.table_id, cells.row_label,
-                                                    cells.column_label, cells.coef, cells.role):
+    for inst, table, row, column, coef, role in zip(*(cells[c].tolist() for c in ("instance", "table_id", "row_label",
+                                                                                  "column_label", "coef", "role"))):
         cell = (table, row, column)
-        role_of[inst, *cell] = (role, float(coef))
+        role_of[inst, cell] = (role, coef)
         if role == "rhs":
-            parts_of.setdefault(inst, []).append((cell, float(coef)))
-            rhs_of.setdefault(inst, []).append(cell)
+            parts_of.setdefault(inst, []).append((cell, coef))
         if inst in passing:
             pass_of.setdefault(cell, []).append(inst)
         if inst in flagged:
@@ -246,15 +249,16 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
 
     def suggestion(cell: tuple, inst: str) -> tuple[float | None, float | None]:
         """(current value, suggested value) of ``cell`` to make instance ``inst`` hold."""
-        role, coef = role_of.get((inst, *cell), ("rhs", 0.0))
+        role, coef = role_of.get((inst, cell), ("rhs", 0.0))
         current = value_of.get(cell)
-        others = [c for c in rhs_of.get(inst, []) if c != cell] if row_kind.get(inst) in ("share", "evolution") else []
+        others = [c for c, _ in parts_of.get(inst, []) if c != cell] if row_kind.get(inst) in ("share", "evolution") \
+            else []
         other = value_of.get(others[0]) if len(others) == 1 else None
         return current, _suggest(rows[inst], role, coef, current, other)
 
     def interval(inst: str, cell: tuple) -> tuple[float, float] | None:
         """The values of ``cell`` (every other cell as printed) for which instance ``inst`` holds."""
-        return _interval(rows[inst], role_of.get((inst, *cell)), value_of.get(cell), parts_of.get(inst, []),
+        return _interval(rows[inst], role_of.get((inst, cell)), value_of.get(cell), parts_of.get(inst, []),
                          value_of, cell)
 
     memo: dict[tuple, object] = {}
@@ -419,14 +423,19 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
             res.loc[update.index, col] = update[col].astype(object).where(update[col].notna(), None)
     # A share or an evolution holds for a range of values; a sum holds for one. Where a suspect's sums name
     # a value, that value is the suggestion for all its equations.
-    for cell, value in _exact_suggestions(res.drop(index=list(agreed_rows))).items():
-        at = (res["suspect_table"] == cell[0]) & (res["suspect_row"] == cell[1]) & (res["suspect_column"] == cell[2]) \
-            & ~res["kind"].isin(LINEAR) & res["suggestion"].notna() & ~res.index.isin(list(agreed_rows))
-        res.loc[at, "suggestion"] = value
+    exact = _exact_suggestions(res.drop(index=list(agreed_rows)))
+    if exact:
+        named_rows = res.loc[list(named)]
+        value = pd.Series([exact.get(k) for k in zip(named_rows.suspect_table, named_rows.suspect_row,
+                                                      named_rows.suspect_column)], index=named_rows.index, dtype=object)
+        at = value.notna() & ~named_rows["kind"].isin(LINEAR) & named_rows["suggestion"].notna() \
+            & ~named_rows.index.isin(list(agreed_rows))
+        res.loc[at[at].index, "suggestion"] = value[at]
+    index_of = dict(zip(res["instance"], res.index))
     for inst, cands in ties.items():
-        at = res.index[res["instance"] == inst]
         note = f"one of {len(cands)} equally likely cells: " + "; ".join(" | ".join(c) for c in cands)
-        res.loc[at, "pattern"] = [f"{p}; {note}" if isinstance(p, str) else note for p in res.loc[at, "pattern"]]
+        p = res.at[index_of[inst], "pattern"]
+        res.at[index_of[inst], "pattern"] = f"{p}; {note}" if isinstance(p, str) else note
     return res
 
 
