@@ -37,6 +37,8 @@ RESULT_COLUMNS = [
 CELL_COLUMNS = ["instance", "table_id", "row_label", "column_label", "coef", "role"]
 FRAME_KINDS = {"narrative": narrative, "narrative_scan": scan_rule}
 """Kinds evaluated in Python: a frame per rule with the columns of a template, cells named."""
+FRAME_COLUMNS = pd.Index(["table_id", "row_label", "column_label", "printed", "lhs", "rhs", "tolerance", "blocked", "parts",
+                          "detail", "missing_row", "silenced", "pattern_hint"])
 STATUS = """CASE WHEN coalesce(blocked, FALSE) OR rhs IS NULL THEN 'not_verifiable'
                  WHEN abs(lhs - rhs) <= tolerance + 1e-9 THEN 'pass'
                  WHEN coalesce(silenced, FALSE) THEN 'waived' ELSE 'fail' END"""
@@ -131,17 +133,22 @@ def _insert(con, sql: str) -> None:
     con.execute(f"INSERT INTO instances BY NAME SELECT * REPLACE ({nan}) FROM ({sql})")
 
 
-def _insert_frame(con, no: int, frame: pd.DataFrame) -> None:
-    """Add one rule's instances given as a frame with its cells named: a template's columns with table_id,
-    row_label, column_label, printed for the checked cell and parts as {t, r, c, coef}."""
-    if not len(frame):
+def _insert_frames(con, frames: list[tuple[int, pd.DataFrame]]) -> None:
+    """Add the instances of rules given as frames (rule number, frame) with their cells named: a template's
+    columns with table_id, row_label, column_label, printed for the checked cell and parts as {t, r, c, coef}."""
+    frames = [f[FRAME_COLUMNS.intersection(f.columns, sort=False)].assign(rule_no=no) for no, f in frames if len(f)]
+    if not frames:
         return
-    keep = [c for c in ("table_id", "row_label", "column_label", "printed", "lhs", "rhs", "tolerance", "blocked",
-                        "detail", "missing_row", "silenced", "pattern_hint") if c in frame]
-    con.register("rule_frame", frame[keep].assign(k=range(len(frame)), parts=[list(p) for p in frame["parts"]]))
-    optional = "".join(f", f.{c}" for c in ("missing_row", "silenced", "pattern_hint") if c in frame)
+    frame = pd.concat(frames, ignore_index=True)
+    for c in FRAME_COLUMNS.difference(frame.columns):
+        frame[c] = None
+    frame = frame.astype({c: object for c in ("missing_row", "pattern_hint")})
+    frame["silenced"] = frame["silenced"].eq(True)
+    frame[["missing_row", "pattern_hint"]] = frame[["missing_row", "pattern_hint"]].where(
+        frame[["missing_row", "pattern_hint"]].notna(), None)
+    con.register("rule_frame", frame.assign(k=range(len(frame)), parts=[list(p) for p in frame["parts"]]))
     try:
-        _insert(con, f"""
+        _insert(con, """
             WITH p AS (SELECT k, unnest(parts::STRUCT(t VARCHAR, r VARCHAR, c VARCHAR, coef DOUBLE)[]) AS x,
                               unnest(range(len(parts))) AS ord FROM rule_frame),
             numbered AS (SELECT p.k, list(struct_pack(cell := c.cell_no, coef := p.x.coef) ORDER BY p.ord) AS parts,
@@ -149,15 +156,17 @@ def _insert_frame(con, no: int, frame: pd.DataFrame) -> None:
                          FROM p LEFT JOIN cells c ON c.table_id = p.x.t AND c.row_label = p.x.r
                               AND c.column_label = p.x.c
                          GROUP BY p.k)
-            SELECT {no} AS rule_no, l.cell_no, f.table_id,
+            SELECT f.rule_no, l.cell_no, f.table_id,
                    CASE WHEN l.cell_no IS NULL THEN f.row_label END AS row_label,
                    CASE WHEN l.cell_no IS NULL THEN f.column_label END AS column_label,
                    CASE WHEN l.printed IS DISTINCT FROM f.printed THEN f.printed END AS printed,
-                   f.lhs, f.rhs, f.tolerance, f.blocked, coalesce(n.parts, []) AS parts, f.detail{optional}
+                   f.lhs, f.rhs, f.tolerance, f.blocked, coalesce(n.parts, []) AS parts, f.detail, f.missing_row,
+                   f.silenced, f.pattern_hint
             FROM rule_frame f LEFT JOIN numbered n USING (k)
             LEFT JOIN cells l ON l.table_id = f.table_id AND l.row_label = f.row_label AND l.column_label = f.column_label
-            WHERE CASE WHEN n.all_cells IS FALSE THEN error('rule {no}: a part of ' || f.table_id || ' | ' || f.row_label
-                                                           || ' | ' || f.column_label || ' is no cell') ELSE TRUE END""")
+            WHERE CASE WHEN n.all_cells IS FALSE THEN error('rule ' || f.rule_no || ': a part of ' || f.table_id || ' | '
+                                                           || f.row_label || ' | ' || f.column_label || ' is no cell')
+                       ELSE TRUE END""")
     finally:
         con.unregister("rule_frame")
 
@@ -179,15 +188,18 @@ def evaluate(con, rules: list[Rule]) -> None:
     checked first."""
     check_selectors(con, rules)
     con.execute(INSTANCES)
+    frames = []
     for kind, batch in _batches(rules).items():
         if kind in FRAME_KINDS:
             for no, rule in batch:
                 try:
-                    frame = FRAME_KINDS[kind](con, rule)
+                    frames.append((no, FRAME_KINDS[kind](con, rule)))
                 except duckdb.Error as exc:
                     raise _cannot(rule, exc) from None
-                _insert_frame(con, no, frame)
             continue
+        # a rule's selectors apply to its own cells only (a CASE per rule): as joins (DuckDB's rewrite of a
+        # long IN list) they would run over every rule's cells
+        con.execute("SET disabled_optimizers = 'in_clause'")
         try:
             _insert(con, KIND_SQL[kind](con, batch))
         except duckdb.Error as exc:  # e.g. a selector value of the wrong type for its dimension: whose?
@@ -197,6 +209,9 @@ def evaluate(con, rules: list[Rule]) -> None:
                 except duckdb.Error as own:
                     raise _cannot(rule, own) from None
             raise _cannot(batch[0][1], exc) from None
+        finally:
+            con.execute("RESET disabled_optimizers")
+    _insert_frames(con, frames)
 
 
 def evaluate_rule(con, rule: Rule) -> pd.DataFrame:
@@ -591,9 +606,7 @@ def check_rules(con, rules: list[Rule], waivers: list[Waiver],
     else:
         con.execute(INSTANCES)
         number = {rule.id: no for no, rule in enumerate(rules)}
-        for frame in frames:
-            if len(frame):
-                _insert_frame(con, number[frame["rule"].iloc[0]], frame)
+        _insert_frames(con, [(number[f["rule"].iloc[0]], f) for f in frames if len(f)])
     _rule_meta(con, rules)
     check_instances(con, rules)
     overrides: dict[int, dict] = {}

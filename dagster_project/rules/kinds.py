@@ -69,9 +69,16 @@ def in_tables(alias: str, rule: Rule) -> str:
     return f"{alias}.table_id IN ({', '.join(lit(t) for t in rule.tables)})" if rule.tables else "TRUE"
 
 
-def each(batch: Batch, sql: str) -> str:
-    """The rules of a batch as a relation ``(rule_no)``."""
-    return f"(SELECT unnest([{', '.join(str(no) for no, _ in batch)}]) AS rule_no) {sql}"
+def each(batch: Batch, tables_of) -> str:
+    """The rules of a batch with the tables each reads (``tables_of(rule)``; none: every table), as a
+    relation (rule_no, table_id): joined on the table, one scan selects the cells of every rule."""
+    named = [f"({no}, {lit(t)})" for no, rule in batch for t in tables_of(rule)]
+    every = [str(no) for no, rule in batch if not tables_of(rule)]
+    out = [f"SELECT * FROM (VALUES {', '.join(named)}) v(rule_no, table_id)"] if named else []
+    if every:
+        out.append(f"SELECT * FROM (SELECT unnest([{', '.join(every)}]) AS rule_no), "
+                   "(SELECT DISTINCT table_id FROM cells)")
+    return f"({' UNION ALL '.join(out)})"
 
 
 def pick(batch: Batch, of, rule_no: str = "r.rule_no") -> str:
@@ -162,15 +169,17 @@ def _component_sum(group_by: tuple, batch: Batch) -> str:
     def n_parts(rule):
         return max(len(v) if isinstance(v, list) else 1 for v in rule.params["parts"].values())
 
+    def tables(rule):  # a part sits in its total's table
+        return rule.tables
+
     return f"""
         SELECT t.rule_no, t.cell_no, any_value(t.table_id) AS table_id, any_value(t.value) AS lhs,
                coalesce(sum(c.value), 0) AS rhs, any_value(t.half) + sum(c.half) AS tolerance,
                bool_or(c.value IS NULL AND {MARKER_NULL}) AS blocked,
                list_transform(list_sort(list(c.cell_no)), {ONE}) AS parts, NULL AS detail
-        FROM (SELECT r.rule_no, t.* FROM cells t, {each(batch, 'r')}
-              WHERE t.value IS NOT NULL AND t.stat = 'count'
-                AND {pick(batch, lambda rule: f"{in_tables('t', rule)} AND {where('t', rule.params['total'])}")}) t
-        JOIN (SELECT r.rule_no, c.* FROM cells c, {each(batch, 'r')}
+        FROM (SELECT r.rule_no, t.* FROM cells t JOIN {each(batch, tables)} r USING (table_id)
+              WHERE t.value IS NOT NULL AND t.stat = 'count' AND {pick(batch, lambda rule: where('t', rule.params['total']))}) t
+        JOIN (SELECT r.rule_no, c.* FROM cells c JOIN {each(batch, tables)} r USING (table_id)
               WHERE c.stat = 'count' AND {pick(batch, lambda rule: where('c', rule.params['parts']))}) c
              ON c.rule_no = t.rule_no AND c.table_id = t.table_id AND {join}
         GROUP BY t.rule_no, t.cell_no
@@ -383,11 +392,13 @@ def _cross_table(match: tuple, source_year: str | None, batch: Batch) -> str:
     def target(rule):
         years = rule.params.get("years")
         year_filter = f"t.year IN ({', '.join(lit(y) for y in years)})" if years else "TRUE"
-        return f"t.table_id = {lit(rule.params['target']['table'])} AND {where('t', rule.params['target'].get('where'))} " \
-               f"AND {year_filter}"
+        return f"{where('t', rule.params['target'].get('where'))} AND {year_filter}"
 
     def source(rule):
-        return f"s.table_id = {lit(rule.params['source']['table'])} AND {where('s', rule.params['source'].get('where'))}"
+        return where('s', rule.params['source'].get('where'))
+
+    def table(side):
+        return lambda rule: [rule.params[side]["table"]]
 
     return f"""
         SELECT t.rule_no, t.cell_no, t.table_id, t.value AS lhs, s.value AS rhs,
@@ -396,8 +407,10 @@ def _cross_table(match: tuple, source_year: str | None, batch: Batch) -> str:
                s.value IS NULL AS blocked,
                [{PART.format(a='s', w='1.0')}] AS parts,
                s.table_label || ' · ' || s.row_label || ' · ' || s.column_label || ' = ' || s.printed AS detail
-        FROM (SELECT r.rule_no, t.* FROM cells t, {each(batch, 'r')} WHERE t.value IS NOT NULL AND {pick(batch, target)}) t
-        JOIN (SELECT r.rule_no, s.* FROM cells s, {each(batch, 'r')} WHERE {pick(batch, source)}) s
+        FROM (SELECT r.rule_no, t.* FROM cells t JOIN {each(batch, table('target'))} r USING (table_id)
+              WHERE t.value IS NOT NULL AND {pick(batch, target)}) t
+        JOIN (SELECT r.rule_no, s.* FROM cells s JOIN {each(batch, table('source'))} r USING (table_id)
+              WHERE {pick(batch, source)}) s
              ON s.rule_no = t.rule_no AND {' AND '.join(conds)}"""
 
 
