@@ -612,7 +612,8 @@ def check_rules(con, rules: list[Rule], waivers: list[Waiver],
     overrides: dict[int, dict] = {}
     _write_overrides(con, overrides)
     stale, mismatched = _apply_waivers(con, waivers, overrides)
-    _write_overrides(con, overrides)
+    if overrides:
+        _write_overrides(con, overrides)
     copy_of = _follow_copies(con, overrides)
     _write_overrides(con, overrides)
     _localise(con, overrides, copy_of)
@@ -620,14 +621,19 @@ def check_rules(con, rules: list[Rule], waivers: list[Waiver],
     return stale, mismatched
 
 
-def run_rules(con, rules: list[Rule], waivers: list[Waiver], frames: list[pd.DataFrame] | None = None) -> Outcome:
-    """``check_rules``, with every result read: temp tables ``rule_results`` and ``rule_cells`` in the
-    order they are stored in, and as frames."""
-    stale, mismatched = check_rules(con, rules, waivers, frames)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE rule_results AS SELECT {', '.join(RESULT_COLUMNS)} "
+def store(con, results_table: str, cells_table: str) -> None:
+    """Every result and every result cell, in the order they are stored in, as the tables named
+    (``TEMP TABLE rule_results``, ``TABLE checks.results`` …; replaced)."""
+    con.execute(f"CREATE OR REPLACE {results_table} AS SELECT {', '.join(RESULT_COLUMNS)} "
                 f"FROM ({results()}) ORDER BY family, rule, instance")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE rule_cells AS SELECT {', '.join(CELL_COLUMNS)} "
+    con.execute(f"CREATE OR REPLACE {cells_table} AS SELECT {', '.join(CELL_COLUMNS)} "
                 f"FROM ({result_cells()}) ORDER BY instance, role, table_id, row_label, column_label, coef")
+
+
+def run_rules(con, rules: list[Rule], waivers: list[Waiver], frames: list[pd.DataFrame] | None = None) -> Outcome:
+    """``check_rules``, with every result read: temp tables ``rule_results`` and ``rule_cells``, and frames."""
+    stale, mismatched = check_rules(con, rules, waivers, frames)
+    store(con, "TEMP TABLE rule_results", "TEMP TABLE rule_cells")
     return Outcome(results=con.execute("SELECT * FROM rule_results").df(),
                    cells=con.execute("SELECT * FROM rule_cells").df(), stale_waivers=stale,
                    mismatched_waivers=mismatched)

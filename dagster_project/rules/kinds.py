@@ -86,6 +86,53 @@ def pick(batch: Batch, of, rule_no: str = "r.rule_no") -> str:
     return "CASE " + rule_no + "".join(f" WHEN {no} THEN {of(rule)}" for no, rule in batch) + " END"
 
 
+SIDE_DIMENSIONS = sorted(DIMENSIONS)
+DIM_TEXT = "CASE {m} " + "".join(f"WHEN '{d}' THEN {{a}}.{d}::VARCHAR " for d in SIDE_DIMENSIONS) + "END"
+
+
+def _text(value) -> str:
+    """A selector value as a cell's dimension prints as text (2019, not 2019.0)."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def sides(con, name: str, rows: list[dict]) -> None:
+    """Temp table ``name``: one row per rule and side it selects cells for (rule_no, side, table_id, the
+    dimensions ``match`` it pairs cells on, ``school``: its year is the end of the school year, and per
+    dimension the values its selector accepts, as text). The selections are data, so one short query
+    selects for every rule, however many."""
+    columns = ["rule_no", "side", "table_id", "match", "school", *SIDE_DIMENSIONS]
+    con.register(f"{name}_frame", pd.DataFrame(rows, columns=columns).astype(object))
+    types = {"rule_no": "INTEGER", "side": "VARCHAR", "table_id": "VARCHAR", "match": "VARCHAR[]", "school": "BOOLEAN",
+             **{d: "VARCHAR[]" for d in SIDE_DIMENSIONS}}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT "
+                + ", ".join(f"{c}::{t} AS {c}" for c, t in types.items()) + f" FROM {name}_frame")
+    con.unregister(f"{name}_frame")
+
+
+def side(no: int, name: str, table: str, selector: dict | None, match=(), school: bool = False,
+         years: list | None = None) -> dict:
+    """A row of ``sides``: rule ``no`` selects on side ``name`` the cells of ``table`` its selector accepts
+    (and, given ``years``, of those years)."""
+    row = {"rule_no": no, "side": name, "table_id": table, "match": [dim(m) for m in match], "school": school}
+    for key, value in (selector or {}).items():
+        row[dim(key)] = [_text(v) for v in (value if isinstance(value, list) else [value])]
+    if years:
+        row["year"] = [v for v in row.get("year", [_text(y) for y in years]) if v in {_text(y) for y in years}]
+    return row
+
+
+def selected(cell: str, row: str) -> str:
+    """SQL: the side ``row`` (of ``sides``) accepts ``cell``."""
+    return " AND ".join(f"({row}.{d} IS NULL OR list_contains({row}.{d}, {cell}.{d}::VARCHAR))" for d in SIDE_DIMENSIONS)
+
+
+def pairing(cell: str, row: str) -> str:
+    """SQL: what ``cell`` shares with the cells it pairs with (side ``row``'s ``match``), as a list of text."""
+    year = f"split_part({cell}.school_year, '-', 2)::INT::VARCHAR"
+    return (f"list_transform({row}.match, lambda m: CASE WHEN m = 'year' AND {row}.school THEN {year} "
+            f"ELSE {DIM_TEXT.format(m='m', a=cell)} END)")
+
+
 def one_by_one(template):
     """A kind whose rules need a query each (their own helper tables, their own joins), in one statement."""
     def batched(con, batch: Batch) -> str:
@@ -189,13 +236,15 @@ def _component_sum(group_by: tuple, batch: Batch) -> str:
 def _inexact(e: pd.DataFrame, rounded: set[str]):
     """Row label -> whether its printed figure is rounded: a rounded average itself, or a formula with
     a fractional weight (40% SINE) or a rounded part, transitively."""
+    parts: dict[str, list[tuple[str, float]]] = {}
+    for total, part, weight in zip(e.total_row, e.part_row, e.weight):
+        parts.setdefault(total, []).append((part, weight))
     memo: dict[str, bool] = {}
 
     def inexact(label: str) -> bool:
         if label not in memo:
-            sub = e[e.total_row == label]
-            memo[label] = label in rounded or (not sub.empty and bool(
-                (sub.weight % 1 != 0).any() or any(inexact(p) for p in sub.part_row)))
+            sub = parts.get(label, [])
+            memo[label] = label in rounded or any(w % 1 != 0 or inexact(p) for p, w in sub)
         return memo[label]
 
     return inexact
@@ -375,43 +424,27 @@ def evolution(con, no: int, rule: Rule) -> str:
 
 def cross_table(con, batch: Batch) -> str:
     """A figure printed in two tables is the same figure (compared at the coarser printed precision)."""
-    shapes: dict[tuple, Batch] = {}
+    rows = []
     for no, rule in batch:
-        match = rule.params.get("match") or ["geo_code", "year", "stat", "span"]
-        shapes.setdefault((tuple(match), rule.params.get("source_year")), []).append((no, rule))
-    return " UNION ALL ".join(_cross_table(match, source_year, rules) for (match, source_year), rules in shapes.items())
-
-
-def _cross_table(match: tuple, source_year: str | None, batch: Batch) -> str:
-    """The copies of the rules that pair their cells on ``match``: one join for them all."""
-    conds = [f"s.{dim(m)} IS NOT DISTINCT FROM t.{dim(m)}" for m in match if m != "year"]
-    if "year" in match:
-        year = "(split_part(s.school_year, '-', 2))::INT" if source_year == "school_year_end" else "s.year"
-        conds.append(f"{year} IS NOT DISTINCT FROM t.year")
-
-    def target(rule):
-        years = rule.params.get("years")
-        year_filter = f"t.year IN ({', '.join(lit(y) for y in years)})" if years else "TRUE"
-        return f"{where('t', rule.params['target'].get('where'))} AND {year_filter}"
-
-    def source(rule):
-        return where('s', rule.params['source'].get('where'))
-
-    def table(side):
-        return lambda rule: [rule.params[side]["table"]]
-
+        p = rule.params
+        match = p.get("match") or ["geo_code", "year", "stat", "span"]
+        rows.append(side(no, "target", p["target"]["table"], p["target"].get("where"), match, years=p.get("years")))
+        rows.append(side(no, "source", p["source"]["table"], p["source"].get("where"), match,
+                         school=p.get("source_year") == "school_year_end"))
+    sides(con, "copy_sides", rows)
     return f"""
+        WITH picked AS (
+            SELECT r.rule_no, r.side, {pairing('c', 'r')} AS k, c.*
+            FROM cells c JOIN copy_sides r USING (table_id)
+            WHERE {selected('c', 'r')} AND (r.side = 'source' OR c.value IS NOT NULL))
         SELECT t.rule_no, t.cell_no, t.table_id, t.value AS lhs, s.value AS rhs,
                t.half + s.half + CASE WHEN t.rounding = s.rounding THEN 0 ELSE (t.rounding + s.rounding) / 2 END
                  AS tolerance,
                s.value IS NULL AS blocked,
                [{PART.format(a='s', w='1.0')}] AS parts,
                s.table_label || ' · ' || s.row_label || ' · ' || s.column_label || ' = ' || s.printed AS detail
-        FROM (SELECT r.rule_no, t.* FROM cells t JOIN {each(batch, table('target'))} r USING (table_id)
-              WHERE t.value IS NOT NULL AND {pick(batch, target)}) t
-        JOIN (SELECT r.rule_no, s.* FROM cells s JOIN {each(batch, table('source'))} r USING (table_id)
-              WHERE {pick(batch, source)}) s
-             ON s.rule_no = t.rule_no AND {' AND '.join(conds)}"""
+        FROM picked t JOIN picked s ON s.rule_no = t.rule_no AND s.k = t.k
+        WHERE t.side = 'target' AND s.side = 'source'"""
 
 
 @one_by_one
@@ -499,38 +532,39 @@ def weighted_mean(con, no: int, rule: Rule) -> str:
         FROM agg WHERE present = kids"""
 
 
-def _side(name: str, side: dict, match: list[str]) -> str:
-    """One side of a ratio: the sum of the cells ``side`` selects, paired with each target on ``match``."""
-    on = " AND ".join(f"{name}.{dim(m)} IS NOT DISTINCT FROM t.{dim(m)}" for m in match)
-    return f"""
-        SELECT t.cell_no, sum({name}.value) AS v, sum({name}.half) AS h,
-               bool_or({name}.value IS NULL AND {name}.marker IN ('nb', 'n.b.', '--')) AS blocked,
-               list({PART.format(a=name, w='1.0')} ORDER BY {name}.cell_no) AS parts
-        FROM t JOIN cells {name} ON {name}.table_id = {lit(side['table'])} AND {where(name, side.get('where'))}
-             AND {name}.stat = 'count' AND {on}
-        GROUP BY t.cell_no"""
-
-
-@one_by_one
-def ratio(con, no: int, rule: Rule) -> str:
+def ratio(con, batch: Batch) -> str:
     """A printed percentage = 100 × (sum of the numerator cells) / (sum of the denominator cells), at
     its printed precision; numerator and denominator may sit in other tables (paired on ``match``)."""
-    p = rule.params
-    target = p["target"]
+    rows = []
+    for no, rule in batch:
+        p = rule.params
+        rows.append(side(no, "target", p["target"]["table"], p["target"].get("where")))
+        rows += [side(no, s, p[s]["table"], p[s].get("where"), p[f"{s}_match"]) for s in ("numerator", "denominator")]
+    sides(con, "ratio_sides", rows)
     return f"""
-        WITH t AS (SELECT * FROM cells c WHERE c.table_id = {lit(target['table'])} AND {where('c', target.get('where'))}
-                   AND c.stat IN ('percent', 'share') AND c.value IS NOT NULL),
-        n AS ({_side('n', p['numerator'], p['numerator_match'])}),
-        d AS ({_side('d', p['denominator'], p['denominator_match'])})
-        SELECT t.cell_no, t.table_id, t.value AS lhs, 100 * n.v / nullif(d.v, 0) AS rhs,
+        WITH t AS (SELECT r.rule_no, c.* FROM cells c JOIN ratio_sides r USING (table_id)
+                   WHERE r.side = 'target' AND {selected('c', 'r')} AND c.stat IN ('percent', 'share')
+                     AND c.value IS NOT NULL),
+        -- each target with what it shares with the cells of each side, and those cells
+        wants AS (SELECT t.rule_no, t.cell_no, r.side, {pairing('t', 'r')} AS k
+                  FROM t JOIN ratio_sides r ON r.rule_no = t.rule_no AND r.side <> 'target'),
+        offers AS (SELECT r.rule_no, r.side, {pairing('c', 'r')} AS k, c.* FROM cells c JOIN ratio_sides r USING (table_id)
+                   WHERE r.side <> 'target' AND {selected('c', 'r')} AND c.stat = 'count'),
+        sums AS (
+            SELECT w.rule_no, w.cell_no, w.side, sum(o.value) AS v, sum(o.half) AS h,
+                   bool_or(o.value IS NULL AND o.marker IN ('nb', 'n.b.', '--')) AS blocked,
+                   list({PART.format(a='o', w="CASE w.side WHEN 'numerator' THEN 1.0 ELSE -1.0 END")} ORDER BY o.cell_no)
+                     AS parts
+            FROM wants w JOIN offers o ON o.rule_no = w.rule_no AND o.side = w.side AND o.k = w.k
+            GROUP BY w.rule_no, w.cell_no, w.side)
+        SELECT t.rule_no, t.cell_no, t.table_id, t.value AS lhs, 100 * n.v / nullif(d.v, 0) AS rhs,
                0.5 * t.rounding + coalesce({_interval('100 * (n.v - n.h) / nullif(d.v + d.h, 0)',
                                                       '100 * (n.v + n.h) / nullif(d.v - d.h, 0)',
                                                       '100 * n.v / nullif(d.v, 0)')}, 0) AS tolerance,
-               n.blocked OR d.blocked OR d.v IS NULL OR d.v = 0 AS blocked,
-               list_concat(n.parts, list_transform(d.parts, lambda x: struct_pack(cell := x.cell,
-                                                                                  coef := -1.0::DOUBLE))) AS parts,
+               n.blocked OR d.blocked OR d.v IS NULL OR d.v = 0 AS blocked, list_concat(n.parts, d.parts) AS parts,
                printf('100 × %s / %s', n.v::VARCHAR, d.v::VARCHAR) AS detail
-        FROM t JOIN n USING (cell_no) JOIN d USING (cell_no)"""
+        FROM t JOIN sums n ON n.rule_no = t.rule_no AND n.cell_no = t.cell_no AND n.side = 'numerator'
+        JOIN sums d ON d.rule_no = t.rule_no AND d.cell_no = t.cell_no AND d.side = 'denominator'"""
 
 
 @one_by_one

@@ -530,35 +530,37 @@ def swaps(res: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     series better suggests cells swapped between rows (a total never swaps with its parts, nor one
     measure with another)."""
     res = res.copy()
-    flagged = res.index[(res["kind"] == "series") & (res["status"] == "fail")]
+    flagged = res[(res["kind"] == "series") & (res["status"] == "fail")]
     level = dict(zip(zip(values.table_id, values.row_label, values.column_label), values.geo_level))
     exact = _exact_suggestions(res[res["status"] == "fail"])
-    for idx in flagged:
-        row = res.loc[idx]
-        origin = row.get("copy_of")
+    found: dict[int, dict] = {}
+    for row in flagged.itertuples():
+        origin = getattr(row, "copy_of", None)
         if isinstance(origin, tuple):
-            res.loc[idx, ["suspect_table", "suspect_row", "suspect_column"]] = list(origin)
-            res.loc[idx, "pattern"] = f"repeats {' | '.join(origin)}, warned there"
+            found[row.Index] = dict(zip(("suspect_table", "suspect_row", "suspect_column"), origin),
+                                    pattern=f"repeats {' | '.join(origin)}, warned there")
             continue
-        res.loc[idx, ["suspect_table", "suspect_row", "suspect_column"]] = [row.table_id, row.row_label,
-                                                                         row.column_label]
+        out = found[row.Index] = {"suspect_table": row.table_id, "suspect_row": row.row_label,
+                                  "suspect_column": row.column_label}
         mine = level.get((row.table_id, row.row_label, row.column_label))
         if not isinstance(mine, str):
             continue
         same_col = values[(values.table_id == row.table_id) & (values.column_label == row.column_label)
                           & (values.row_label != row.row_label) & values.value.notna() & (values.stat == "count")
                           & (values.geo_level == mine) & (values.geo_axis == "row")]
-        if not len(same_col) or not row["rhs"]:
+        if not len(same_col) or not row.rhs:
             continue
-        closeness = (same_col.value - row["rhs"]).abs() / row["rhs"]
+        closeness = (same_col.value - row.rhs).abs() / row.rhs
         best = closeness.idxmin()
         known = exact.get((row.table_id, row.row_label, row.column_label))
         if known is not None:  # the cell's failing sums name its value: that is the suggestion
-            res.loc[idx, "suggestion"] = known
+            out["suggestion"] = known
             if closeness[best] < 0.2 and abs(same_col.loc[best, "value"] - known) < 1e-6:
-                res.loc[idx, "pattern"] = f"cells swapped between rows? '{same_col.loc[best, 'row_label']}' " \
-                                          "fits this series"
+                out["pattern"] = f"cells swapped between rows? '{same_col.loc[best, 'row_label']}' fits this series"
         elif closeness[best] < 0.2:
-            res.loc[idx, "suggestion"] = float(same_col.loc[best, "value"])
-            res.loc[idx, "pattern"] = f"cells swapped between rows? '{same_col.loc[best, 'row_label']}' fits this series"
+            out["suggestion"] = float(same_col.loc[best, "value"])
+            out["pattern"] = f"cells swapped between rows? '{same_col.loc[best, 'row_label']}' fits this series"
+    for idx, out in found.items():
+        for col, value in out.items():
+            res.at[idx, col] = value
     return res

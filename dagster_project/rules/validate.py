@@ -5,26 +5,27 @@ from __future__ import annotations
 import pandas as pd
 
 from ..project import Project
-from .engine import Outcome, prepare, run_rules
+from .engine import Outcome, check_rules, prepare, store
 
 SCHEMA = "checks"
 
 
 def validate(con, project: Project) -> Outcome:
-    """Run the rules on an open connection and write checks.results / checks.result_cells (from the
-    engine's temp tables, in one transaction: readers see the old results or the new)."""
+    """Run the rules on an open connection and write checks.results / checks.result_cells (in one
+    transaction: readers see the old results or the new)."""
     prepare(con, project.tables, project.ref, project.rounded)
-    outcome = run_rules(con, project.rules, project.waivers)
+    stale, mismatched = check_rules(con, project.rules, project.waivers)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.results AS SELECT * FROM rule_results")
-        con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.result_cells AS SELECT * FROM rule_cells")
+        store(con, f"TABLE {SCHEMA}.results", f"TABLE {SCHEMA}.result_cells")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return outcome
+    return Outcome(results=con.execute(f"SELECT * FROM {SCHEMA}.results").df(),
+                   cells=con.execute(f"SELECT * FROM {SCHEMA}.result_cells").df(), stale_waivers=stale,
+                   mismatched_waivers=mismatched)
 
 
 def coverage(con) -> pd.DataFrame:
