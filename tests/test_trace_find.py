@@ -86,3 +86,13 @@ def test_an_unknown_row_gets_suggestions(built_warehouse):
     result = _cli(built_warehouse[0], "trace", "Tabel 40", "trede vijf", "West-Vlaanderen")
     assert result.exit_code == 2
     assert "did you mean" in result.output and "TREDE 5" in result.output
+
+
+def test_report_and_export_write_the_site_and_the_workbook(built_warehouse, tmp_path):
+    site = _cli(built_warehouse[0], "report", "--out", str(tmp_path / "site"))
+    assert site.exit_code == 0, site.output
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "63 552" in html and "<script src=" not in html
+    book = _cli(built_warehouse[0], "export", "--xlsx", str(tmp_path / "audit.xlsx"))
+    assert book.exit_code == 0, book.output
+    assert (tmp_path / "audit.xlsx").stat().st_size > 10_000
