@@ -1,5 +1,5 @@
-"""`ladder`: the project's command line (sources, extract, run, validate, waivers, trace, find, lineage,
-narrative, ui).
+"""`ladder`: the project's command line (sources, extract, run, validate, waivers, trace, find, report,
+export, lineage, narrative, ui).
 
 Every command checks the declarative files first. Exit codes: 0 all checked and consistent; 1 a check
 failed (an unwaived error, a stale or changed waiver, a failed step); 2 the command could not do its
@@ -479,6 +479,62 @@ def _jsonable(value):
     if value != value:  # NaN
         return None
     return str(value)
+
+
+SITE_DIR = ROOT / "audit-site"
+
+
+def _report_text() -> Path | None:
+    """The report text for the site's body-text view: $LADDER_REPORT when it names a file."""
+    path = os.environ.get(REPORT_ENV)
+    return Path(path) if path and Path(path).is_file() else None
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=SITE_DIR,
+              show_default=True, help="Folder to write index.html into.")
+@WAREHOUSE
+@WAIT
+@one_line_errors
+def report(out_dir: Path, warehouse: Path | None, wait: float) -> None:
+    """Build the audit site: one self-contained index.html that opens from file:// with no network.
+
+    \b
+    It holds the verdict and one row per rule, findings by suspect cell, every table as printed with
+    its cells coloured by status, a panel per cell (report line, Bron, notes, trend breaks, rule
+    instances and tolerances, suspects, waivers, lineage down and up, published minus recomputed),
+    the body text with its figures marked by class ($LADDER_REPORT, else their sentences only), a
+    chart per count series, and search by printed value, label or report line.
+    """
+    from .project import load_project
+    from .report import build_site
+
+    started = time.perf_counter()
+    project = load_project()
+    path = warehouse or default_path()
+    with connect(path, read_only=True, wait=wait) as con:
+        require_tables(con, path, "ref.catalogue", "derived.edges", "checks.results", "checks.result_cells")
+        site = build_site(con, out_dir, project, _report_text())
+    size = site.stat().st_size / 1e6
+    out(f"audit site {site} ({size:.1f} MB, {time.perf_counter() - started:.1f} s); open it in a browser")
+
+
+@main.command()
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="FILE",
+              help="Workbook to write.")
+@WAREHOUSE
+@WAIT
+@one_line_errors
+def export(xlsx: Path, warehouse: Path | None, wait: float) -> None:
+    """Export to Excel: each recomputed table beside the published one, the findings with suspects and
+    waivers, and the lineage edges; frozen headers, number formats as printed, colours by status."""
+    from .report import export_xlsx
+
+    path = warehouse or default_path()
+    with connect(path, read_only=True, wait=wait) as con:
+        require_tables(con, path, "ref.catalogue", "derived.edges", "checks.results", "checks.result_cells")
+        book = export_xlsx(con, xlsx)
+    out(f"workbook {book} ({book.stat().st_size / 1e6:.1f} MB)")
 
 
 @main.command()
