@@ -208,16 +208,19 @@ def run(warehouse: Path | None, wait: float) -> None:
 
     from .definitions import build_defs
     from .progress import progress_logger
+    from .run_instance import run_instance
 
     started = time.perf_counter()
     target = warehouse or default_path()
     defs = build_defs(warehouse=target, wait=wait)
-    instance = _instance()
+    home = _instance()
     steps = len(defs.resolve_implicit_global_asset_job_def().graph.node_defs)
     defs = dg.Definitions.merge(defs, dg.Definitions(loggers={"progress": progress_logger(steps)}))
     job = defs.resolve_implicit_global_asset_job_def()
     out(f"materialising {len(job.asset_layer.executable_asset_keys)} assets into {target} ...")
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}})
+    with run_instance(home) as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                        run_config={"loggers": {"progress": {}}})
     materialised = result.get_asset_materialization_events()
     checks = result.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
