@@ -391,15 +391,13 @@ def check_selectors(con, rules: list[Rule]) -> None:
     if not wanted:
         return
     con.register("wanted_selectors", pd.DataFrame(wanted))
-    # one probe of the cells per dimension named: an equality join, however many cells
+    # per dimension named, the values each table prints (few, however many cells) against the wanted ones
     found = " UNION ALL ".join(
-        f"SELECT w.rule, w.n FROM wanted_selectors w SEMI JOIN cells c ON c.{d}::VARCHAR = w.value "
+        f"SELECT w.rule, w.n FROM wanted_selectors w SEMI JOIN (SELECT DISTINCT table_id, "
+        f"{'row_label' if d == 'row_label_prefix' else d}::VARCHAR AS value FROM cells) c "
+        f"ON {'starts_with(c.value, w.value)' if d == 'row_label_prefix' else 'c.value = w.value'} "
         f"AND (len(w.tables) = 0 OR list_contains(w.tables, c.table_id)) WHERE w.dim = '{d}'"
-        for d in sorted({w["dim"] for w in wanted} - {"row_label_prefix"}))
-    if any(w["dim"] == "row_label_prefix" for w in wanted):
-        found += (" UNION ALL " if found else "") + (
-            "SELECT w.rule, w.n FROM wanted_selectors w SEMI JOIN cells c ON starts_with(c.row_label, w.value) "
-            "AND (len(w.tables) = 0 OR list_contains(w.tables, c.table_id)) WHERE w.dim = 'row_label_prefix'")
+        for d in sorted({w["dim"] for w in wanted}))
     missing = con.execute(f"""SELECT rule, n FROM wanted_selectors EXCEPT ({found}) ORDER BY rule, n""").fetchall()
     con.unregister("wanted_selectors")
     if missing:

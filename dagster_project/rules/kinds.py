@@ -163,9 +163,9 @@ def geo_sum(con, no: int, rule: Rule) -> str:
             FROM cells c WHERE c.stat = 'count' AND c.geo_code IS NOT NULL AND {in_tables('c', rule)}),
         -- an area printed twice in one slot counts once, where first printed: only an area printed on two
         -- lines (rows of a table of areas, columns of one with areas across) can be
-        lines AS (SELECT DISTINCT table_id, geo_code, by_row, slot_year, slot_part,
-                         CASE WHEN by_row THEN row_no ELSE col_no END AS line FROM base),
-        twice AS (SELECT table_id, geo_code, by_row, slot_year, slot_part FROM lines GROUP BY ALL HAVING count(*) > 1),
+        twice AS (SELECT table_id, geo_code, by_row, slot_year, slot_part FROM base GROUP BY ALL
+                  HAVING min(CASE WHEN by_row THEN row_no ELSE col_no END)
+                         <> max(CASE WHEN by_row THEN row_no ELSE col_no END)),
         dup AS (SELECT * FROM base SEMI JOIN twice USING (table_id, geo_code, by_row, slot_year, slot_part)),
         later AS (SELECT DISTINCT b.cell_no FROM dup b JOIN dup o USING (table_id, geo_code, by_row, slot_no,
                                                                        slot_year, slot_part)
