@@ -214,10 +214,10 @@ def run(warehouse: Path | None, wait: float) -> None:
     target = warehouse or default_path()
     defs = build_defs(warehouse=target, wait=wait)
     home = _instance()
-    steps = len(defs.resolve_implicit_global_asset_job_def().graph.node_defs)
-    defs = dg.Definitions.merge(defs, dg.Definitions(loggers={"progress": progress_logger(steps)}))
+    assets = len(defs.resolve_implicit_global_asset_job_def().asset_layer.executable_asset_keys)
+    defs = dg.Definitions.merge(defs, dg.Definitions(loggers={"progress": progress_logger(assets)}))
     job = defs.resolve_implicit_global_asset_job_def()
-    out(f"materialising {len(job.asset_layer.executable_asset_keys)} assets into {target} ...")
+    out(f"materialising {assets} assets into {target} ...")
     with run_instance(home) as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False,
                                         run_config={"loggers": {"progress": {}}})

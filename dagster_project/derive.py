@@ -178,21 +178,24 @@ def comparability(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
         GROUP BY ALL""", [name, PHASING_OUT]).df()
 
 
-def build(con: duckdb.DuckDBPyConnection, specs: list[DerivedSpec], name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Evaluate every spec (derived tables build on each other) and write ``name``'s table and edges:
-    derived.<name> and derived.<name>__edges, with the view derived.edges over all edge tables."""
+def build(con: duckdb.DuckDBPyConnection, specs: list[DerivedSpec],
+          names: list[str]) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Evaluate every spec once (derived tables build on each other) and write each of ``names``'s
+    table and edges: derived.<name> and derived.<name>__edges, with the view derived.edges over all
+    edge tables. Returns name -> (table, edges)."""
     from .warehouse import replace_table
 
-    frames = [edges(con, s) for s in specs]
-    evaluate(con, pd.concat(frames, ignore_index=True), {s.name for s in specs})
-    spec = next(s for s in specs if s.name == name)
-    table = compare(con, spec)
-    breaks = comparability(con, name)
-    table = table.merge(breaks, on=["row_label", "column_label"], how="left")
-    table["comparable"] = table["breaks"].isna() | (table["op"] != "evolution")
-    mine = next(f for f in frames if f["derived_table"].iloc[0] == name) if any(len(f) for f in frames) else frames[0]
-    replace_table(con, SCHEMA, name, table)
-    replace_table(con, SCHEMA, f"{name}__edges", mine)
+    frames = {s.name: edges(con, s) for s in specs}
+    evaluate(con, pd.concat(frames.values(), ignore_index=True), set(frames))
+    built = {}
+    for spec in (s for s in specs if s.name in names):
+        table = compare(con, spec)
+        breaks = comparability(con, spec.name)
+        table = table.merge(breaks, on=["row_label", "column_label"], how="left")
+        table["comparable"] = table["breaks"].isna() | (table["op"] != "evolution")
+        replace_table(con, SCHEMA, spec.name, table)
+        replace_table(con, SCHEMA, f"{spec.name}__edges", frames[spec.name])
+        built[spec.name] = table, frames[spec.name]
     replace_table(con, SCHEMA, "registry", pd.DataFrame(
         [{"name": s.name, "publishes": s.publishes, "title": s.title, "sql_file": f"assets/{s.path.name}",
           "external_inputs": "; ".join(s.external)} for s in specs]))
@@ -201,4 +204,4 @@ def build(con: duckdb.DuckDBPyConnection, specs: list[DerivedSpec], name: str) -
         "ESCAPE '\\' AND table_type = 'BASE TABLE'", [SCHEMA]).fetchall()]
     con.execute(f"CREATE OR REPLACE VIEW {SCHEMA}.edges AS "
                 + " UNION ALL ".join(f'SELECT * FROM {SCHEMA}."{p}"' for p in sorted(parts)))
-    return table, mine
+    return built

@@ -1,10 +1,14 @@
 """One Dagster asset per ``assets/*.sql`` file: recomputed indicator tables with cell lineage.
 
 Each asset sits downstream of the source tables its SQL declares and of the rule results, so an
-unwaived ERROR finding (a blocking check on the results) stops the recomputation.
+unwaived ERROR finding (a blocking check on the results) stops the recomputation. All are computed
+in one subsettable step (derived tables build on each other, so every spec is evaluated anyway),
+and each published table's check runs there once every table and its lineage is written.
 """
 
 from __future__ import annotations
+
+from graphlib import TopologicalSorter
 
 import dagster as dg
 
@@ -71,11 +75,9 @@ def _column_lineage(edges, specs, own: str) -> dg.TableColumnLineage:
     return dg.TableColumnLineage(deps_by_column=deps)
 
 
-def build_derived_asset(spec: DerivedSpec, project: Project) -> dg.AssetsDefinition:
-    specs = project.specs
-
-    @dg.asset(
-        key=dg.AssetKey(["derived", spec.name]), group_name="derived", description=spec.title,
+def derived_spec(spec: DerivedSpec, specs: list[DerivedSpec]) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        dg.AssetKey(["derived", spec.name]), group_name="derived", description=spec.title,
         deps=[*(_key(d, specs) for d in spec.depends), RESULTS_KEY, *REFERENCE], kinds={"duckdb", "sql"},
         metadata={
             "dagster/table_name": f"derived.{spec.name}",
@@ -85,43 +87,69 @@ def build_derived_asset(spec: DerivedSpec, project: Project) -> dg.AssetsDefinit
                 dg.TableColumn(name, kind, description=why) for name, kind, why in COLUMNS]),
             "dagster/code_references": dg.CodeReferencesMetadataValue(code_references=[
                 dg.LocalFileCodeReference(file_path=str(spec.path.resolve()), line_number=1)]),
-        },
-    )
-    def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
-        from .rules.engine import prepare
-
-        with warehouse.connection() as con:
-            prepare(con, project.tables, project.ref, project.rounded)
-            table, edges = build(con, specs, spec.name)
-        status = table["status"].value_counts()
-        return dg.MaterializeResult(metadata={
-            "dagster/row_count": len(table),
-            "lineage_edges": len(edges),
-            "source_inputs": int((~edges["input_table"].isin([s.name for s in specs] + ["external"])).sum()),
-            "by_status": dg.MetadataValue.json({k: int(v) for k, v in status.items()}),
-            "not_comparable_evolutions": int((~table["comparable"]).sum()),
-            "dagster/column_lineage": _column_lineage(edges, specs, spec.name),
         })
 
-    return _asset
+
+CHECK = "published_equals_recomputed"
 
 
-def build_derived_check(spec: DerivedSpec) -> dg.AssetChecksDefinition:
+def check_spec(spec: DerivedSpec) -> dg.AssetCheckSpec:
     """Published equals recomputed at printed precision, except where a waived finding on a cell the
     figure rests on explains the difference: every differing cell listed with its explanation."""
+    return dg.AssetCheckSpec(CHECK, asset=dg.AssetKey(["derived", spec.name]),
+                             description=f"{spec.publishes} as printed equals the recomputation at printed "
+                                         "precision, except where a waived finding on a cell it rests on explains it")
 
-    @dg.asset_check(asset=dg.AssetKey(["derived", spec.name]), name="published_equals_recomputed",
-                    description=f"{spec.publishes} as printed equals the recomputation at printed precision, "
-                                "except where a waived finding on a cell it rests on explains it")
-    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        diff = warehouse.read(EXPLAINED.format(name=spec.name))
-        unexplained = diff[diff.explained_by.isna()]
-        return dg.AssetCheckResult(
-            passed=unexplained.empty, severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"differing": len(diff), "explained_by_waivers": len(diff) - len(unexplained),
-                      "unexplained": len(unexplained), "cells": _diff_table(diff)})
 
-    return _check
+def _materialisation(spec: DerivedSpec, specs: list[DerivedSpec], table, edges) -> dg.MaterializeResult:
+    status = table["status"].value_counts()
+    return dg.MaterializeResult(asset_key=dg.AssetKey(["derived", spec.name]), metadata={
+        "dagster/row_count": len(table),
+        "lineage_edges": len(edges),
+        "source_inputs": int((~edges["input_table"].isin([s.name for s in specs] + ["external"])).sum()),
+        "by_status": dg.MetadataValue.json({k: int(v) for k, v in status.items()}),
+        "not_comparable_evolutions": int((~table["comparable"]).sum()),
+        "dagster/column_lineage": _column_lineage(edges, specs, spec.name),
+    })
+
+
+def _check_result(spec: DerivedSpec, con) -> dg.AssetCheckResult:
+    diff = con.execute(EXPLAINED.format(name=spec.name)).df()
+    unexplained = diff[diff.explained_by.isna()]
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(["derived", spec.name]), check_name=CHECK,
+        passed=unexplained.empty, severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"differing": len(diff), "explained_by_waivers": len(diff) - len(unexplained),
+                  "unexplained": len(unexplained), "cells": _diff_table(diff)})
+
+
+def _upstream_first(specs: list[DerivedSpec]) -> list[DerivedSpec]:
+    by_name = {s.name: s for s in specs}
+    order = TopologicalSorter({s.name: [d for d in s.depends if d in by_name] for s in specs}).static_order()
+    return [by_name[name] for name in order]
+
+
+def derived_assets(project: Project) -> dg.AssetsDefinition:
+    specs = project.specs
+
+    @dg.multi_asset(name="derived_tables", specs=[derived_spec(s, specs) for s in specs], can_subset=True,
+                    check_specs=[check_spec(s) for s in specs if s.publishes])
+    def _derived(context, warehouse: Warehouse):
+        from .rules.engine import prepare
+
+        names = [s.name for s in specs if dg.AssetKey(["derived", s.name]) in context.selected_asset_keys]
+        checked = [s for s in specs if s.publishes
+                   and dg.AssetCheckKey(dg.AssetKey(["derived", s.name]), CHECK) in context.selected_asset_check_keys]
+        with warehouse.connection() as con:
+            prepare(con, project.tables, project.ref, project.rounded)
+            built = build(con, specs, names)
+            for spec in _upstream_first(specs):  # Dagster wants a multi-asset's outputs in that order
+                if spec.name in built:
+                    yield _materialisation(spec, specs, *built[spec.name])
+            for spec in checked:
+                yield _check_result(spec, con)
+
+    return _derived
 
 
 def _diff_table(diff) -> dg.TableMetadataValue:
@@ -133,11 +161,3 @@ def _diff_table(diff) -> dg.TableMetadataValue:
                                  "explained_by": r.explained_by or "(no waived finding: unexplained)"})
                  for r in diff.head(100).itertuples()],
         schema=dg.TableSchema(columns=[dg.TableColumn(n, "string") for n in names]))
-
-
-def derived_assets(project: Project) -> list[dg.AssetsDefinition]:
-    return [build_derived_asset(s, project) for s in project.specs]
-
-
-def derived_checks(project: Project) -> list[dg.AssetChecksDefinition]:
-    return [build_derived_check(s) for s in project.specs if s.publishes]

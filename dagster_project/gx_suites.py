@@ -41,7 +41,7 @@ def _expectations(gx, severity: str) -> list:
     ]
 
 
-def validate_results(results: pd.DataFrame) -> list[SuiteOutcome]:
+def validate_results(results: pd.DataFrame, severities=("error", "warn")) -> list[SuiteOutcome]:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -52,7 +52,7 @@ def validate_results(results: pd.DataFrame) -> list[SuiteOutcome]:
     batch_def = ctx.data_sources.add_pandas("warehouse").add_dataframe_asset("rule_results") \
         .add_batch_definition_whole_dataframe("all")
     out = []
-    for severity in ("error", "warn"):
+    for severity in severities:
         suite = ctx.suites.add(gx.ExpectationSuite(name=f"rule_results.{severity}",
                                                    expectations=_expectations(gx, severity)))
         run = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"results.{severity}", data=batch_def,

@@ -3,12 +3,15 @@ covers, and Great Expectations gates on the results.
 
 Each family reports on every source table it covers and, blocking for ERROR families, on the results
 asset: an unwaived error stops everything downstream of the results. WARN families (time-series
-plausibility) report without blocking.
+plausibility) report without blocking. Every family check and both GX gates are evaluated in one
+step, over one read of checks.results (per-check steps cost more in Dagster's bookkeeping than the
+checks themselves).
 """
 
 from __future__ import annotations
 
 import time
+from collections import namedtuple
 
 import dagster as dg
 import pandas as pd
@@ -29,10 +32,15 @@ def short_number(value) -> str:
     return "" if value is None or pd.isna(value) else f"{float(value):.6g}"
 
 
+Finding = namedtuple("Finding", ["instance", "printed", "rhs", "imbalance", "tolerance", "suspect_table",
+                                 "suspect_row", "suspect_column", "suggestion", "pattern", "waiver"])
+
+
 def findings_table(frame: pd.DataFrame, limit: int = 50) -> dg.TableMetadataValue:
     """Findings as a Dagster table: blanks stay blank, numbers as short decimals, the suspect cell whole."""
+    head = frame.head(limit)  # column by column: a run builds hundreds of these tables
     records = []
-    for r in frame.head(limit).itertuples():
+    for r in map(Finding._make, zip(*(head[c].tolist() for c in Finding._fields))):
         suspect = f"{r.suspect_table} | {r.suspect_row} | {r.suspect_column}" if isinstance(r.suspect_table, str) else ""
         records.append(dg.TableRecord({
             "instance": r.instance, "printed": str(r.printed), "expected": short_number(r.rhs),
@@ -78,65 +86,84 @@ def _scope(rule: Rule, tables: list[Table]) -> set[str]:
     return set(rule.tables) if rule.tables else {t.id for t in tables if t.available}
 
 
-def build_family_check(family: str, rules: list[Rule], tables: list[Table]) -> dg.AssetChecksDefinition | None:
+def family_specs(family: str, rules: list[Rule], tables: list[Table]) -> list[dg.AssetCheckSpec]:
+    """The family's check on each source table it covers (a check there cannot block: it needs the
+    results, which are downstream of the sources) and on the results asset, blocking for ERROR rules."""
     covered = sorted(set().union(*(_scope(r, tables) for r in rules)))
-    blocking = any(r.severity == "error" for r in rules)
-    name = f"rules_{family}"
     by_id = {t.id: t for t in tables}
-    # On each source table the family reports (a check there cannot block: it needs the results,
-    # which are downstream of the sources); on the results asset it blocks everything downstream.
+    name = f"rules_{family}"
     specs = [dg.AssetCheckSpec(name, asset=asset_key(by_id[t]), additional_deps=[RESULTS_KEY],
                                description=FAMILIES[family]) for t in covered if t in by_id]
-    specs.append(dg.AssetCheckSpec(name, asset=RESULTS_KEY, blocking=blocking, description=FAMILIES[family]))
-    rule_ids = [r.id for r in rules]
+    specs.append(dg.AssetCheckSpec(name, asset=RESULTS_KEY, blocking=any(r.severity == "error" for r in rules),
+                                   description=FAMILIES[family]))
+    return specs
 
-    @dg.multi_asset_check(name=f"check_{family}", specs=specs)
-    def _check(warehouse: Warehouse):
-        res = warehouse.read("SELECT * FROM checks.results WHERE rule IN (SELECT unnest(?))", [rule_ids])
-        for spec in specs:
-            mine = res if spec.asset_key == RESULTS_KEY else res[res.table_id == spec.asset_key.path[-1]]
-            failing = mine[mine.status == "fail"]
-            errors = failing[failing.severity == "error"]
-            yield dg.AssetCheckResult(
-                asset_key=spec.asset_key, check_name=name, passed=failing.empty,
-                severity=dg.AssetCheckSeverity.ERROR if len(errors) else dg.AssetCheckSeverity.WARN,
-                metadata={
-                    "instances": len(mine),
-                    "by_status": dg.MetadataValue.json({k: int(v) for k, v in sorted(mine.status.value_counts().items())}),
-                    "failing": findings_table(failing),
-                    "waived": findings_table(mine[mine.status == "waived"], limit=20),
-                    "full_list": dg.MetadataValue.text(
-                        f"SELECT * FROM checks.results WHERE family = '{family}' AND status <> 'pass'"
-                        + ("" if spec.asset_key == RESULTS_KEY else f" AND table_id = '{spec.asset_key.path[-1]}'")),
-                })
+
+def family_result(family: str, spec: dg.AssetCheckSpec, mine: pd.DataFrame) -> dg.AssetCheckResult:
+    """The family's findings on the spec's asset (``mine``: the rows of checks.results they are)."""
+    on_results = spec.asset_key == RESULTS_KEY
+    failing = mine[mine.status == "fail"]
+    errors = failing[failing.severity == "error"]
+    return dg.AssetCheckResult(
+        asset_key=spec.asset_key, check_name=spec.name, passed=failing.empty,
+        severity=dg.AssetCheckSeverity.ERROR if len(errors) else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "instances": len(mine),
+            "by_status": dg.MetadataValue.json({k: int(v) for k, v in sorted(mine.status.value_counts().items())}),
+            "failing": findings_table(failing),
+            "waived": findings_table(mine[mine.status == "waived"], limit=20),
+            "full_list": dg.MetadataValue.text(
+                f"SELECT * FROM checks.results WHERE family = '{family}' AND status <> 'pass'"
+                + ("" if on_results else f" AND table_id = '{spec.asset_key.path[-1]}'")),
+        })
+
+
+GX_SEVERITIES = ("error", "warn")
+
+
+def gx_spec(severity: str) -> dg.AssetCheckSpec:
+    """Two GX gates: 'error' blocks (ERROR), 'warn' reports (WARN)."""
+    return dg.AssetCheckSpec(f"gx_rule_results_{severity}", asset=RESULTS_KEY, blocking=severity == "error",
+                             description=f"Great Expectations suite rule_results.{severity} over checks.results")
+
+
+def gx_results(results: pd.DataFrame, severities: list[str]):
+    from .gx_suites import validate_results
+
+    for outcome in validate_results(results, severities):
+        severity = outcome.name.rsplit(".", 1)[1]
+        yield dg.AssetCheckResult(
+            asset_key=RESULTS_KEY, check_name=f"gx_rule_results_{severity}", passed=outcome.success,
+            severity=dg.AssetCheckSeverity.ERROR if severity == "error" else dg.AssetCheckSeverity.WARN,
+            metadata={"suite": outcome.name, "failed_expectations": len(outcome.failures),
+                      "failures": dg.MetadataValue.json(outcome.failures[:20])})
+
+
+def build_rule_checks(project: Project) -> dg.AssetChecksDefinition:
+    """Every family's checks and the GX gates, in one subsettable step over checks.results."""
+    families = {f: [r for r in project.rules if r.family == f] for f in FAMILIES}
+    families = {f: rules for f, rules in families.items() if rules}
+    specs = {f: family_specs(f, rules, project.tables) for f, rules in families.items()}
+
+    @dg.multi_asset_check(name="rule_checks", can_subset=True,
+                          specs=[*(s for f in specs for s in specs[f]), *map(gx_spec, GX_SEVERITIES)])
+    def _check(context, warehouse: Warehouse):
+        selected = context.selected_asset_check_keys
+        res = warehouse.read("SELECT * FROM checks.results")
+        for family, rules in families.items():
+            found = res[res.rule.isin([r.id for r in rules])]
+            per_table = dict(tuple(found.groupby("table_id", sort=False)))  # each in stored order
+            for spec in specs[family]:
+                if spec.key in selected:
+                    mine = found if spec.asset_key == RESULTS_KEY else per_table.get(spec.asset_key.path[-1], found[:0])
+                    yield family_result(family, spec, mine)
+        gates = [s for s in GX_SEVERITIES if gx_spec(s).key in selected]
+        if gates:
+            yield from gx_results(res, gates)
 
     return _check
 
 
-def build_gx_checks() -> list[dg.AssetChecksDefinition]:
-    """Two GX gates: 'error' blocks (ERROR), 'warn' reports (WARN)."""
-
-    def make(severity: str) -> dg.AssetChecksDefinition:
-        @dg.asset_check(asset=RESULTS_KEY, name=f"gx_rule_results_{severity}", blocking=severity == "error",
-                        description=f"Great Expectations suite rule_results.{severity} over checks.results")
-        def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-            from .gx_suites import validate_results
-
-            outcome = next(o for o in validate_results(warehouse.read("SELECT * FROM checks.results"))
-                           if o.name.endswith(severity))
-            return dg.AssetCheckResult(
-                passed=outcome.success,
-                severity=dg.AssetCheckSeverity.ERROR if severity == "error" else dg.AssetCheckSeverity.WARN,
-                metadata={"suite": outcome.name, "failed_expectations": len(outcome.failures),
-                          "failures": dg.MetadataValue.json(outcome.failures[:20])})
-
-        return _check
-
-    return [make("error"), make("warn")]
-
-
-def quality_definitions(project: Project, upstream: list[dg.AssetKey]) -> tuple[list, list]:
-    rules, tables = project.rules, project.tables
-    checks = [build_family_check(f, [r for r in rules if r.family == f], tables)
-              for f in FAMILIES if any(r.family == f for r in rules)]
-    return [build_results_asset(upstream, project)], [*checks, *build_gx_checks()]
+def quality_definitions(project: Project, upstream: list[dg.AssetKey]) -> tuple[dg.AssetsDefinition,
+                                                                                 dg.AssetChecksDefinition]:
+    return build_results_asset(upstream, project), build_rule_checks(project)

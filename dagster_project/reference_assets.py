@@ -1,5 +1,6 @@
 """Reference data assets: geography, ROP areas, measure catalogue and links, and the source catalogue
-with its trend-break registry (so trace and the derived tables read them from DuckDB)."""
+with its trend-break registry (so trace and the derived tables read them from DuckDB); one asset per
+table, all written in one step (subsettable)."""
 
 from __future__ import annotations
 
@@ -11,23 +12,12 @@ import pandas as pd
 from .catalogue import Table, catalogue_frame, trend_breaks_frame
 from .reference import Reference
 from .resources import Warehouse
+from .warehouse import replace_table
 
 SCHEMA = "ref"
 
 
-def build_reference_asset(name: str, description: str, frame: Callable[[], pd.DataFrame], source: str):
-    @dg.asset(key=dg.AssetKey(["reference", name]), group_name="reference", description=description,
-              kinds={"duckdb"},
-              metadata={"dagster/table_name": f"{SCHEMA}.{name}", "source_file": source})
-    def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
-        data = frame()
-        warehouse.write(SCHEMA, name, data)
-        return dg.MaterializeResult(metadata={"dagster/row_count": len(data)})
-
-    return _asset
-
-
-def reference_assets(ref: Reference, tables: list[Table]) -> list[dg.AssetsDefinition]:
+def reference_assets(ref: Reference, tables: list[Table]) -> dg.AssetsDefinition:
     csv = {
         "geography": "Gemeenten (NIS), arrondissementen, regio's (with the 'Resoc' alias), provinces, Vlaams "
                      "Gewest, België and the 'niet toe te wijzen' / 'niet gekend' / 'buiten Vlaanderen' buckets.",
@@ -35,11 +25,26 @@ def reference_assets(ref: Reference, tables: list[Table]) -> list[dg.AssetsDefin
         "measures": "Every werkvorm with its letter in Tabel 39 and 40, trede, group, policy domain, Bron, years in force.",
         "measure_links": "Predecessor/successor links between measures (renamed, replaced, stopped) with year and reason.",
     }
-    assets = [build_reference_asset(name, text, lambda name=name: ref.frame(name), f"sources/reference/{name}.csv")
-              for name, text in csv.items()]
-    assets.append(build_reference_asset("catalogue", "One row per source table: title, Bron, unit, period, notes.",
-                                        lambda: catalogue_frame(tables), "sources/catalogue/*.yaml"))
-    assets.append(build_reference_asset("trend_breaks", "Trend-break registry: per table and series, the year and "
-                                        "kind of every break (source, definition, measure replaced/stopped/renamed …).",
-                                        lambda: trend_breaks_frame(tables), "sources/catalogue/*.yaml"))
-    return assets
+    # name -> (description, frame, source file)
+    entries: dict[str, tuple[str, Callable[[], pd.DataFrame], str]] = {
+        name: (text, lambda name=name: ref.frame(name), f"sources/reference/{name}.csv") for name, text in csv.items()}
+    entries["catalogue"] = ("One row per source table: title, Bron, unit, period, notes.",
+                            lambda: catalogue_frame(tables), "sources/catalogue/*.yaml")
+    entries["trend_breaks"] = ("Trend-break registry: per table and series, the year and kind of every break (source, "
+                               "definition, measure replaced/stopped/renamed …).",
+                               lambda: trend_breaks_frame(tables), "sources/catalogue/*.yaml")
+    keys = {dg.AssetKey(["reference", name]): name for name in entries}
+    specs = [dg.AssetSpec(key, group_name="reference", description=entries[name][0], kinds={"duckdb"},
+                          metadata={"dagster/table_name": f"{SCHEMA}.{name}", "source_file": entries[name][2]})
+             for key, name in keys.items()]
+
+    @dg.multi_asset(name="reference_tables", specs=specs, can_subset=True)
+    def _reference(context, warehouse: Warehouse):
+        with warehouse.connection() as con:
+            for key, name in keys.items():
+                if key in context.selected_asset_keys:
+                    data = entries[name][1]()
+                    replace_table(con, SCHEMA, name, data)
+                    yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": len(data)})
+
+    return _reference

@@ -1,8 +1,11 @@
-"""One Dagster asset per catalogue entry, each with a blocking pandera schema check.
+"""One Dagster asset per catalogue entry, each with a blocking pandera schema check, all computed in
+one step.
 
-The check runs inside the asset, on the parsed cells, before anything is written (check before
-publish). Built by factory functions that take the entry as an argument (a closure in a loop would
-capture only the last entry). Adding a table needs a YAML and a CSV, no Python.
+The check runs on the parsed cells before anything is written (check before publish): a rejected
+table is not written and not materialised, the others still are, and the step then fails, so nothing
+downstream runs. One step for every table, not one per table: Dagster's per-step bookkeeping cost
+more than the tables themselves. The step can be subset (one table from the UI). Adding a table needs
+a YAML and a CSV, no Python.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ import pandas as pd
 from .catalogue import Table
 from .cells import CELL_COLUMNS, table_cells
 from .reference import Reference
-from .schemas import schema_for, validate
 from .resources import Warehouse
+from .schemas import schema_for, validate
+from .warehouse import replace_table
 
 SCHEMA = "src"
 STORED_COLUMNS = [(c, {"row_no": "int", "col_no": "int", "value": "float", "rounding": "float", "year": "int"}
@@ -85,48 +89,72 @@ def input_specs(tables: list[Table]) -> list[dg.AssetSpec]:
                       for t in tables if t.available)]
 
 
-def build_source_asset(table: Table, ref: Reference) -> dg.AssetsDefinition:
-    """Parse, check with pandera, and only then write: a rejected table never replaces the stored one."""
+SCHEMA_CHECK = "pandera_schema"
+SCHEMA_CHECK_TEXT = ("pandera, before the table is written: types, markers, non-negative counts, shares in [0, 100], "
+                     "unique cell addresses, known geography and years")
 
-    @dg.asset(
-        key=asset_key(table),
-        group_name=ref.graph_group(table),
-        deps=[csv_key(table)] if table.available else [],
-        description=f"{table.table} ({table.part}): {table.title}",
-        metadata=_metadata(table),
-        kinds={"duckdb", "csv"},
-        check_specs=[dg.AssetCheckSpec(
-            "pandera_schema", asset=asset_key(table), blocking=True,
-            description="pandera, before the table is written: types, markers, non-negative counts, shares in "
-                        "[0, 100], unique cell addresses, known geography and years")],
-    )
-    def _asset(warehouse: Warehouse):
-        if not table.available:
-            yield dg.MaterializeResult(metadata={"dagster/row_count": 0, "available_in_text": False})
-            yield dg.AssetCheckResult(check_name="pandera_schema", passed=True,
+
+def source_spec(table: Table, ref: Reference) -> dg.AssetSpec:
+    return dg.AssetSpec(asset_key(table), group_name=ref.graph_group(table),
+                        deps=[csv_key(table)] if table.available else [],
+                        description=f"{table.table} ({table.part}): {table.title}", metadata=_metadata(table),
+                        kinds={"duckdb", "csv"})
+
+
+def _materialise(table: Table, ref: Reference, con, write: bool, check: bool, rejected: list[str]):
+    """One table's events (``write``: store and materialise it; ``check``: report its schema check); a
+    rejected table adds its reason to ``rejected`` and is not written."""
+    key = asset_key(table)
+    if not table.available:
+        if write:
+            yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": 0, "available_in_text": False})
+        if check:
+            yield dg.AssetCheckResult(asset_key=key, check_name=SCHEMA_CHECK, passed=True,
                                       metadata={"note": "figures not in the report text"})
-            return
-        cells = table_cells(table, ref)
-        failures = validate(table, cells, ref.geo_codes)
-        check_metadata = {"schema": schema_for(table, cells).__name__, "failing_cells": len(failures),
-                          "failures": failures_table(failures)}
-        if len(failures):
-            yield dg.AssetCheckResult(check_name="pandera_schema", passed=False,
+        return
+    cells = table_cells(table, ref)
+    failures = validate(table, cells, ref.geo_codes)
+    check_metadata = {"schema": schema_for(table, cells).__name__, "failing_cells": len(failures),
+                      "failures": failures_table(failures)}
+    if len(failures):
+        if check:
+            yield dg.AssetCheckResult(asset_key=key, check_name=SCHEMA_CHECK, passed=False,
                                       severity=dg.AssetCheckSeverity.ERROR, metadata=check_metadata)
-            first = failures.iloc[0]
-            raise dg.Failure(
-                description=f"{table.id} rejected, not written: {len(failures)} failing cell(s), first "
-                            f"{first['table']} | {first['row']} | {first['column_label']} = {first['value']!r} "
-                            f"({first['check']})",
-                allow_retries=False)
-        warehouse.write(SCHEMA, table.id, cells)
-        yield dg.MaterializeResult(metadata={
+        first = failures.iloc[0]
+        rejected.append(f"{table.id} rejected, not written: {len(failures)} failing cell(s), first "
+                        f"{first['table']} | {first['row']} | {first['column_label']} = {first['value']!r} "
+                        f"({first['check']})")
+        return
+    if write:
+        replace_table(con, SCHEMA, table.id, cells)
+        yield dg.MaterializeResult(asset_key=key, metadata={
             "dagster/row_count": len(cells),
             "cells_with_figure": int(cells["value"].notna().sum()),
             "rows": int(cells["row_label"].nunique()),
             "available_in_text": True,
         })
-        yield dg.AssetCheckResult(check_name="pandera_schema", passed=True, severity=dg.AssetCheckSeverity.ERROR,
-                                  metadata=check_metadata)
+    if check:
+        yield dg.AssetCheckResult(asset_key=key, check_name=SCHEMA_CHECK, passed=True,
+                                  severity=dg.AssetCheckSeverity.ERROR, metadata=check_metadata)
 
-    return _asset
+
+def build_source_assets(tables: list[Table], ref: Reference) -> dg.AssetsDefinition:
+    """Parse, check with pandera, and only then write: a rejected table never replaces the stored one."""
+
+    @dg.multi_asset(
+        name="source_tables", specs=[source_spec(t, ref) for t in tables], can_subset=True,
+        check_specs=[dg.AssetCheckSpec(SCHEMA_CHECK, asset=asset_key(t), blocking=True, description=SCHEMA_CHECK_TEXT)
+                     for t in tables],
+    )
+    def _sources(context, warehouse: Warehouse):
+        assets, checks, rejected = context.selected_asset_keys, context.selected_asset_check_keys, []
+        with warehouse.connection() as con:  # one connection for every table
+            for table in tables:
+                key = asset_key(table)
+                write, check = key in assets, dg.AssetCheckKey(key, SCHEMA_CHECK) in checks
+                if write or check:
+                    yield from _materialise(table, ref, con, write, check, rejected)
+        if rejected:
+            raise dg.Failure(description="; ".join(rejected), allow_retries=False)
+
+    return _sources

@@ -55,7 +55,7 @@ def leftovers(warehouse: Path) -> list[str]:
 def test_a_killed_run_changes_nothing_and_blocks_nothing(warehouse_copy, env):
     before = fingerprint_of(warehouse_copy)
     proc = start(env, "run", "--warehouse", str(warehouse_copy))
-    wait_for_line(proc, "sources__B10")
+    wait_for_line(proc, "sources/B10")
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert fingerprint_of(warehouse_copy) == before
@@ -82,7 +82,7 @@ def test_two_runs_at_once_on_a_fresh_instance(warehouse_copy, env):
 def test_a_reader_during_a_run_neither_fails_nor_blocks_it(warehouse_copy, env):
     before = fingerprint_of(warehouse_copy)
     run = start(env, "run", "--warehouse", str(warehouse_copy))
-    wait_for_line(run, "sources__B05")
+    wait_for_line(run, "sources/B05")
     code, output = finish(start(env, "trace", "Tabel 6", "WEST-VLAANDEREN", "2019", "--warehouse",
                                 str(warehouse_copy), "--wait", "5"))
     assert code == 0, output
