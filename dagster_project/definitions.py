@@ -14,7 +14,7 @@ from .derived_assets import derived_assets
 from .project import Project, load_project
 from .quality_assets import quality_definitions
 from .reference_assets import reference_assets
-from .resources import Warehouse
+from .resources import GreatExpectations, Warehouse
 from .source_assets import build_source_assets, input_specs
 from .warehouse import DEFAULT_WAIT, default_path
 
@@ -37,7 +37,8 @@ def build_defs(warehouse: Path | str | None = None, sources: Path | None = None,
               dg.define_asset_job("derived", selection=dg.AssetSelection.groups("derived"),
                                   description="The recomputed headline tables with cell lineage and their checks")],
         asset_checks=[rule_checks],
-        resources={"warehouse": Warehouse(path=str(warehouse or default_path()), wait=wait)},
+        resources={"warehouse": Warehouse(path=str(warehouse or default_path()), wait=wait),
+                   "gx": GreatExpectations()},
         executor=dg.in_process_executor,
     )
 

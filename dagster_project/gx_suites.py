@@ -3,11 +3,16 @@
 GX re-checks what the engine concluded, independently of its SQL: every instance has an address,
 statuses are from the known set, a 'pass' really lies within its tolerance, and — the gates —
 no unwaived error (suite 'error', Dagster ERROR) and no unwaived warning (suite 'warn', Dagster WARN).
-GX is imported lazily: the import alone costs seconds.
+GX is imported lazily: the import alone costs seconds, so a run imports it in a worker process
+(``serve``) that it starts first and asks once the results are there.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
+import signal
+import sys
 from dataclasses import dataclass
 
 import pandas as pd
@@ -72,3 +77,32 @@ def validate_results(results: pd.DataFrame, severities=("error", "warn")) -> lis
             })
         out.append(SuiteOutcome(name=suite.name, success=bool(run.success), failures=failures))
     return out
+
+
+
+def serve() -> None:
+    """The worker a run starts (``python -m dagster_project.gx_suites``): import GX at once, then answer
+    each pickled ``(results, severities)`` on stdin with the pickled outcomes (or the exception raised)
+    on stdout, until stdin closes."""
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever GX prints goes to stderr, not into the replies
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle; it ends the worker
+    import great_expectations  # noqa: F401  (the slow part, done before the first request)
+
+    while True:
+        try:
+            results, severities = pickle.load(sys.stdin.buffer)
+        except EOFError:
+            return
+        try:
+            outcome = validate_results(results, severities)
+        except Exception as exc:  # handed to the run, which raises it in the check's step
+            outcome = exc
+        pickle.dump(outcome, replies)
+        replies.flush()
+
+
+if __name__ == "__main__":  # serve as the importable module, so the run can unpickle what it sends
+    from dagster_project.gx_suites import serve as serve_importable
+
+    serve_importable()

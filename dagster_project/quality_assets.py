@@ -21,7 +21,7 @@ from .project import Project
 from .rules.registry import FAMILIES, Rule
 from .rules.validate import validate
 from .source_assets import asset_key
-from .resources import Warehouse
+from .resources import GreatExpectations, Warehouse
 
 RESULTS_KEY = dg.AssetKey(["quality", "rule_results"])
 SHOWN = ["instance", "printed", "expected", "imbalance", "tolerance", "suspect", "suggestion", "pattern", "waiver"]
@@ -127,10 +127,8 @@ def gx_spec(severity: str) -> dg.AssetCheckSpec:
                              description=f"Great Expectations suite rule_results.{severity} over checks.results")
 
 
-def gx_results(results: pd.DataFrame, severities: list[str]):
-    from .gx_suites import validate_results
-
-    for outcome in validate_results(results, severities):
+def gx_results(gx: GreatExpectations, results: pd.DataFrame, severities: list[str]):
+    for outcome in gx.validate(results, severities):
         severity = outcome.name.rsplit(".", 1)[1]
         yield dg.AssetCheckResult(
             asset_key=RESULTS_KEY, check_name=f"gx_rule_results_{severity}", passed=outcome.success,
@@ -147,7 +145,7 @@ def build_rule_checks(project: Project) -> dg.AssetChecksDefinition:
 
     @dg.multi_asset_check(name="rule_checks", can_subset=True,
                           specs=[*(s for f in specs for s in specs[f]), *map(gx_spec, GX_SEVERITIES)])
-    def _check(context, warehouse: Warehouse):
+    def _check(context, warehouse: Warehouse, gx: GreatExpectations):
         selected = context.selected_asset_check_keys
         res = warehouse.read("SELECT * FROM checks.results")
         for family, rules in families.items():
@@ -159,7 +157,7 @@ def build_rule_checks(project: Project) -> dg.AssetChecksDefinition:
                     yield family_result(family, spec, mine)
         gates = [s for s in GX_SEVERITIES if gx_spec(s).key in selected]
         if gates:
-            yield from gx_results(res, gates)
+            yield from gx_results(gx, res, gates)
 
     return _check
 

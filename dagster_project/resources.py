@@ -5,18 +5,24 @@ whom) and stages a private copy; every step of the run reads and writes that cop
 the copy replaces the warehouse only if no step failed and no ERROR check failed; otherwise the
 warehouse stays as it was and the copy is kept as ``<name>.failed.duckdb``. A killed run releases the
 lock with its process, and its leftover copy is removed by the next writer.
+
+Also the Great Expectations worker a run validates its rule results with.
 """
 
 from __future__ import annotations
 
+import pickle
+import subprocess
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pandas as pd
 from pydantic import PrivateAttr
 
+from .gx_suites import SuiteOutcome
 from .warehouse import DEFAULT_WAIT, DEFAULT_WAREHOUSE, Staging, begin, connect, finish, replace_table, writer_lock
 
 _VERDICT_EVENTS = {dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION}
@@ -89,3 +95,33 @@ class Warehouse(dg.ConfigurableResource):
     def read(self, sql: str, params: list | None = None) -> pd.DataFrame:
         with self.connection() as con:
             return con.execute(sql, params or []).df()
+
+
+class GreatExpectations(dg.ConfigurableResource):
+    """The GX suites over the rule results, run in a worker process that starts with the run and
+    imports Great Expectations (seconds) while the run computes the tables and the rules."""
+
+    python: str = sys.executable  # the worker's interpreter: this environment's
+    _worker: Any = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._worker = subprocess.Popen([self.python, "-m", "dagster_project.gx_suites"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._worker.stdin.close()
+        self._worker.terminate()  # a run that failed early does not wait for the import
+        self._worker.wait()
+        self._worker.stdout.close()
+
+    def validate(self, results: pd.DataFrame, severities: list[str]) -> list[SuiteOutcome]:
+        pickle.dump((results, severities), self._worker.stdin)
+        self._worker.stdin.flush()
+        try:
+            outcome = pickle.load(self._worker.stdout)
+        except EOFError:
+            raise RuntimeError(f"the Great Expectations worker ended (exit {self._worker.wait()}); "
+                               "its error is on stderr") from None
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
