@@ -37,8 +37,8 @@ RESULT_COLUMNS = [
 CELL_COLUMNS = ["instance", "table_id", "row_label", "column_label", "coef", "role"]
 FRAME_KINDS = {"narrative": narrative, "narrative_scan": scan_rule}
 """Kinds evaluated in Python: a frame per rule with the columns of a template, cells named."""
-FRAME_COLUMNS = pd.Index(["table_id", "row_label", "column_label", "printed", "lhs", "rhs", "tolerance", "blocked", "parts",
-                          "detail", "missing_row", "silenced", "pattern_hint"])
+FRAME_COLUMNS = ["table_id", "row_label", "column_label", "printed", "lhs", "rhs", "tolerance", "blocked",
+                 "parts", "detail", "missing_row", "silenced", "pattern_hint"]
 STATUS = """CASE WHEN coalesce(blocked, FALSE) OR rhs IS NULL THEN 'not_verifiable'
                  WHEN abs(lhs - rhs) <= tolerance + 1e-9 THEN 'pass'
                  WHEN coalesce(silenced, FALSE) THEN 'waived' ELSE 'fail' END"""
@@ -136,16 +136,13 @@ def _insert(con, sql: str) -> None:
 def _insert_frames(con, frames: list[tuple[int, pd.DataFrame]]) -> None:
     """Add the instances of rules given as frames (rule number, frame) with their cells named: a template's
     columns with table_id, row_label, column_label, printed for the checked cell and parts as {t, r, c, coef}."""
-    frames = [f[FRAME_COLUMNS.intersection(f.columns, sort=False)].assign(rule_no=no) for no, f in frames if len(f)]
+    frames = [f.assign(rule_no=no) for no, f in frames if len(f)]
     if not frames:
         return
-    frame = pd.concat(frames, ignore_index=True)
-    for c in FRAME_COLUMNS.difference(frame.columns):
-        frame[c] = None
-    frame = frame.astype({c: object for c in ("missing_row", "pattern_hint")})
-    frame["silenced"] = frame["silenced"].eq(True)
-    frame[["missing_row", "pattern_hint"]] = frame[["missing_row", "pattern_hint"]].where(
-        frame[["missing_row", "pattern_hint"]].notna(), None)
+    frame = pd.concat(frames, ignore_index=True).reindex(columns=[*FRAME_COLUMNS, "rule_no"])
+    frame["silenced"] = frame["silenced"].eq(True)  # a kind without trend breaks silences nothing
+    for c in ("missing_row", "pattern_hint"):  # text or nothing (NaN where a kind has no such column)
+        frame[c] = [v if isinstance(v, str) else None for v in frame[c]]
     con.register("rule_frame", frame.assign(k=range(len(frame)), parts=[list(p) for p in frame["parts"]]))
     try:
         _insert(con, """
@@ -163,9 +160,11 @@ def _insert_frames(con, frames: list[tuple[int, pd.DataFrame]]) -> None:
                    f.lhs, f.rhs, f.tolerance, f.blocked, coalesce(n.parts, []) AS parts, f.detail, f.missing_row,
                    f.silenced, f.pattern_hint
             FROM rule_frame f LEFT JOIN numbered n USING (k)
-            LEFT JOIN cells l ON l.table_id = f.table_id AND l.row_label = f.row_label AND l.column_label = f.column_label
-            WHERE CASE WHEN n.all_cells IS FALSE THEN error('rule ' || f.rule_no || ': a part of ' || f.table_id || ' | '
-                                                           || f.row_label || ' | ' || f.column_label || ' is no cell')
+            LEFT JOIN cells l ON l.table_id = f.table_id AND l.row_label = f.row_label
+                 AND l.column_label = f.column_label
+            WHERE CASE WHEN n.all_cells IS FALSE THEN error('rule ' || f.rule_no || ': a part of ' || f.table_id
+                                                           || ' | ' || f.row_label || ' | ' || f.column_label
+                                                           || ' is no cell')
                        ELSE TRUE END""")
     finally:
         con.unregister("rule_frame")
@@ -216,7 +215,9 @@ def evaluate(con, rules: list[Rule]) -> None:
 
 def evaluate_rule(con, rule: Rule) -> pd.DataFrame:
     """One rule's instances as a frame, cells named (a template's columns, parts as {t, r, c, coef}), with
-    the rule's id, family, severity and kind: what ``run_rules(frames=...)`` takes."""
+    the rule's id, family, severity and kind: what ``run_rules(frames=...)`` takes (the mutation benchmark
+    re-evaluates only the rules a planted cell's table concerns). It replaces the engine's temp tables: read
+    a run's results before."""
     if rule.kind in FRAME_KINDS:
         try:
             frame = FRAME_KINDS[rule.kind](con, rule)
@@ -497,7 +498,8 @@ def _follow_copies(con, overrides: dict[int, dict]) -> dict[int, tuple]:
                    GROUP BY cell_no),
         series AS (SELECT cell_no, arg_max(status, rule_no) AS status FROM s WHERE kind = 'series' GROUP BY cell_no)
         SELECT f.inst_no, x.status, c.table_id, c.row_label, c.column_label
-        FROM s f JOIN origin o USING (cell_no) JOIN series x ON x.cell_no = o.origin JOIN cells c ON c.cell_no = o.origin
+        FROM s f JOIN origin o USING (cell_no) JOIN series x ON x.cell_no = o.origin
+        JOIN cells c ON c.cell_no = o.origin
         WHERE f.kind = 'series' AND f.status = 'fail' AND x.status IN ('waived', 'fail')""").fetchall()
     copy_of = {}
     for inst_no, status, *origin in rows:
@@ -538,8 +540,8 @@ def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> Non
         FROM ({_named('nearby', 'nearby_cells')}) ORDER BY inst_no""").df()
     if not len(res):
         return
-    cells = con.execute(f"WITH r AS ({_named('nearby', 'nearby_cells')}) SELECT * FROM ({_cells_of('r', 'nearby_cells')}) "
-                        "ORDER BY inst_no, ord").df()
+    cells = con.execute(f"WITH r AS ({_named('nearby', 'nearby_cells')}) "
+                        f"SELECT * FROM ({_cells_of('r', 'nearby_cells')}) ORDER BY inst_no, ord").df()
     values = _values(con)
     res["copy_of"] = pd.Series([copy_of.get(k) for k in res.inst_no], index=res.index, dtype=object)
     found = swaps(localise(res, cells, values, swapped=lambda asked: _swapped(con, asked)), values)

@@ -123,7 +123,8 @@ def side(no: int, name: str, table: str, selector: dict | None, match=(), school
 
 def selected(cell: str, row: str) -> str:
     """SQL: the side ``row`` (of ``sides``) accepts ``cell``."""
-    return " AND ".join(f"({row}.{d} IS NULL OR list_contains({row}.{d}, {cell}.{d}::VARCHAR))" for d in SIDE_DIMENSIONS)
+    return " AND ".join(f"({row}.{d} IS NULL OR list_contains({row}.{d}, {cell}.{d}::VARCHAR))"
+                        for d in SIDE_DIMENSIONS)
 
 
 def pairing(cell: str, row: str) -> str:
@@ -225,7 +226,8 @@ def _component_sum(group_by: tuple, batch: Batch) -> str:
                bool_or(c.value IS NULL AND {MARKER_NULL}) AS blocked,
                list_transform(list_sort(list(c.cell_no)), {ONE}) AS parts, NULL AS detail
         FROM (SELECT r.rule_no, t.* FROM cells t JOIN {each(batch, tables)} r USING (table_id)
-              WHERE t.value IS NOT NULL AND t.stat = 'count' AND {pick(batch, lambda rule: where('t', rule.params['total']))}) t
+              WHERE t.value IS NOT NULL AND t.stat = 'count'
+                AND {pick(batch, lambda rule: where('t', rule.params['total']))}) t
         JOIN (SELECT r.rule_no, c.* FROM cells c JOIN {each(batch, tables)} r USING (table_id)
               WHERE c.stat = 'count' AND {pick(batch, lambda rule: where('c', rule.params['parts']))}) c
              ON c.rule_no = t.rule_no AND c.table_id = t.table_id AND {join}
@@ -548,13 +550,14 @@ def ratio(con, batch: Batch) -> str:
         -- each target with what it shares with the cells of each side, and those cells
         wants AS (SELECT t.rule_no, t.cell_no, r.side, {pairing('t', 'r')} AS k
                   FROM t JOIN ratio_sides r ON r.rule_no = t.rule_no AND r.side <> 'target'),
-        offers AS (SELECT r.rule_no, r.side, {pairing('c', 'r')} AS k, c.* FROM cells c JOIN ratio_sides r USING (table_id)
+        offers AS (SELECT r.rule_no, r.side, {pairing('c', 'r')} AS k, c.*
+                   FROM cells c JOIN ratio_sides r USING (table_id)
                    WHERE r.side <> 'target' AND {selected('c', 'r')} AND c.stat = 'count'),
         sums AS (
             SELECT w.rule_no, w.cell_no, w.side, sum(o.value) AS v, sum(o.half) AS h,
                    bool_or(o.value IS NULL AND o.marker IN ('nb', 'n.b.', '--')) AS blocked,
-                   list({PART.format(a='o', w="CASE w.side WHEN 'numerator' THEN 1.0 ELSE -1.0 END")} ORDER BY o.cell_no)
-                     AS parts
+                   list({PART.format(a='o', w="CASE w.side WHEN 'numerator' THEN 1.0 ELSE -1.0 END")}
+                        ORDER BY o.cell_no) AS parts
             FROM wants w JOIN offers o ON o.rule_no = w.rule_no AND o.side = w.side AND o.k = w.k
             GROUP BY w.rule_no, w.cell_no, w.side)
         SELECT t.rule_no, t.cell_no, t.table_id, t.value AS lhs, 100 * n.v / nullif(d.v, 0) AS rhs,
