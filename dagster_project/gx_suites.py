@@ -79,7 +79,6 @@ def validate_results(results: pd.DataFrame, severities=("error", "warn")) -> lis
     return out
 
 
-
 def serve() -> None:
     """The worker a run starts (``python -m dagster_project.gx_suites``): import GX at once, then answer
     each pickled ``(results, severities)`` on stdin with the pickled outcomes (or the exception raised)

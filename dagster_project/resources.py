@@ -23,7 +23,7 @@ import pandas as pd
 from pydantic import PrivateAttr
 
 from .gx_suites import SuiteOutcome
-from .warehouse import DEFAULT_WAIT, DEFAULT_WAREHOUSE, Staging, begin, connect, finish, replace_table, writer_lock
+from .warehouse import DEFAULT_WAIT, DEFAULT_WAREHOUSE, Staging, begin, connect, finish, writer_lock
 
 _VERDICT_EVENTS = {dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION}
 
@@ -87,10 +87,6 @@ class Warehouse(dg.ConfigurableResource):
     def connection(self, read_only: bool = False):
         with connect(self.active_path, read_only=read_only, wait=self.wait) as con:
             yield con
-
-    def write(self, schema: str, name: str, frame: pd.DataFrame) -> None:
-        with self.connection() as con:
-            replace_table(con, schema, name, frame)
 
     def read(self, sql: str, params: list | None = None) -> pd.DataFrame:
         with self.connection() as con:
