@@ -13,13 +13,15 @@ cell, or one missing row, that explains its failing equations.
 
 Three implementations must find the same failing instances, with the same suspect cell and the same
 cells on their right-hand side:
-  project  the engine's own ``geo_sum`` and ``component_sum`` templates, statuses, digests, result cells
-           and localisation (``engine.check_rules``), every instance's result kept in DuckDB;
+  project  the engine's own ``geo_sum`` and ``component_sum`` templates, statuses, waivers, copies and
+           localisation (``engine.check_rules``): every instance with its status and parts in DuckDB, the
+           failing ones read with names, digests and result cells (``engine.results``, ``result_cells``);
   sql      the same two checks and the suspects in a minimal hand-written DuckDB query;
   pandas   the same with groupby and merge.
 Each runs in a process of its own, loading the same cells first; reported: the seconds of the check
-(loading excluded), seconds per million cells, the process's peak memory (loading included), and the
-floor, one scan of the cells (``SELECT sum(value) FROM cells``).
+(loading excluded; wall and CPU of all threads), seconds per million cells, the process's peak memory
+(loading included), and the floor, one scan of the cells (``SELECT sum(value) FROM cells``). pandas
+runs up to ``--pandas-max`` cells (it needs 6 GiB at 4M).
 """
 
 from __future__ import annotations
@@ -110,15 +112,12 @@ def build(con, n_cells: float, n_faults: int, n_dropped: int, seed: int = 7,
         FROM figures f JOIN geo_frame g USING (code)
         ORDER BY f.table_id, g.row_no, col_no""")
     con.execute("DROP TABLE leaf; DROP TABLE figures")
-    faults = plant(con, geo, n_tables, n_faults, n_dropped, random.Random(seed))
-    con.execute("CHECKPOINT")
-    return faults
+    return plant(con, geo, n_tables, n_faults, n_dropped, random.Random(seed))
 
 
 def plant(con, geo: pd.DataFrame, n_tables: int, n_faults: int, n_dropped: int, rng: random.Random) -> pd.DataFrame:
     """Changed cells, one per (table, regio, year), and dropped gemeente rows, each alone in its table
     and regio."""
-    parent = dict(zip(geo.code, geo.parent))
     name = dict(zip(geo.code, geo.name))
     kids: dict[str, list[str]] = {}
     for code, up in zip(geo.code, geo.parent):
@@ -142,8 +141,7 @@ def plant(con, geo: pd.DataFrame, n_tables: int, n_faults: int, n_dropped: int, 
         delta = rng.choice([-1, 1]) * rng.randrange(2, 400)
         faults.append({"table_id": f"T{table:04d}", "row_label": name[area], "column_label": f"{year} | {breakdown}",
                        "kind": kind, "delta": float(delta)})
-    frame = pd.DataFrame(faults)
-    assert all(parent[c] for c in geo.code[geo.level == "gemeente"])
+    frame = pd.DataFrame(faults, columns=["table_id", "row_label", "column_label", "kind", "delta"])
     con.register("planted", frame)
     con.execute("""
         UPDATE cells c SET value = greatest(c.value + p.delta, 0),
@@ -367,16 +365,17 @@ def measure(n_cells: float, n_faults: int, n_dropped: int, tmp: Path, pandas_max
     return row
 
 
-def in_process(n_cells: float, n_faults: int, n_dropped: int) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """The three implementations' findings and the planted faults' on one small synthetic set, in this
-    process (for the tests)."""
+def in_process(n_cells: float, n_faults: int, n_dropped: int) -> tuple[dict[str, pd.DataFrame], pd.DataFrame,
+                                                                        pd.DataFrame]:
+    """The three implementations' findings, what the planted faults must give, and the faults, on one
+    small synthetic set in this process (for the tests)."""
     con = duckdb.connect()
     faults = build(con, n_cells, n_faults, n_dropped)
     want = expected(faults, con)
     found = {"sql": hand_sql(con),
              "pandas": with_pandas(con.execute("SELECT * FROM cells").df(), con.execute("SELECT * FROM geo").df())}
     found["project"] = project(con)
-    return found, want
+    return found, want, faults
 
 
 def report(rows: list[dict]) -> str:

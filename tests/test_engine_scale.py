@@ -10,13 +10,11 @@ import engine_scale  # noqa: E402
 
 
 def test_three_implementations_find_every_planted_fault_alike():
-    found, want = engine_scale.in_process(2e4, n_faults=20, n_dropped=2)
+    found, want, faults = engine_scale.in_process(2e4, n_faults=20, n_dropped=2)
     assert engine_scale.agreement(found, want) == "same"
     mine = found["project"].sort_values("instance").reset_index(drop=True)
     assert len(mine) == len(want) > 40
     # every changed cell is the suspect of its equations, a dropped row of its arrondissement's sums
-    con = engine_scale.duckdb.connect()
-    faults = engine_scale.build(con, 2e4, 20, 2)
     suspects = set(mine.suspect)
     for f in faults.itertuples():
         if f.column_label is None:

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from conftest import plant_and_validate
-from dagster_project.rules.localise import localise
+from dagster_project.rules.localise import _components, fault_candidates, localise, mistypings
 
 
 def _instance(name, status, lhs, parts, imbalance):
@@ -40,3 +40,21 @@ def test_a_wrong_headline_total_gets_the_value_that_makes_its_equations_hold(war
     mine = groups["B39 | TREDE 5 - BETAALD WERK MET ONDERSTEUNING | West-Vlaanderen | 2019"]
     assert mine["suggestions"] == [51901.0]
     assert {i["instance"].split(":")[0] for i in mine["instances"]} >= {"formula.lettered", "formula.sine_weight"}
+
+
+def test_mistypings_within_a_few_units_are_the_fault_candidates_there():
+    """The value-by-value test of a narrow range (a sum wants one value) gives exactly the candidates the
+    full spelling-out gives in that range, for counts, decimals, negatives and zero."""
+    for value, unit in [(1234.0, 1.0), (5688.0, 1.0), (-14.3, 0.1), (0.0, 1.0), (7.0, 1.0), (19.8, 0.1),
+                        (100000.0, 1.0), (12.25, 0.01)]:
+        candidates = sorted(fault_candidates(value, unit))
+        ranges = [(c - d, c + d) for c in candidates[::7] + [value] for d in (0.0, unit / 2, 3 * unit, 30 * unit)]
+        for lo, hi in ranges:
+            assert mistypings(value, unit, lo, hi) == [v for v in candidates if lo - 1e-9 <= v <= hi + 1e-9]
+
+
+def test_instances_sharing_no_cell_are_covered_apart():
+    """Two faults far apart and one cell shared by two sums: three groups, in a fixed order."""
+    cells_of = {"a": {("T", "x", "1")}, "b": {("T", "y", "1")}, "c": {("T", "y", "1"), ("T", "z", "1")},
+                "d": set()}
+    assert _components({"a", "b", "c", "d"}, cells_of) == [{"a"}, {"b", "c"}, {"d"}]

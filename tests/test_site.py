@@ -61,6 +61,24 @@ def page(browser, site):
     page.close()
 
 
+DRAWN = """() => { let h = location.hash.slice(1) || 'summary';
+                   try { h = decodeURIComponent(h); } catch (e) {}
+                   return document.documentElement.dataset.view === h; }"""
+
+
+def follow(page, target):
+    """Click ``target`` (a selector or a locator) and wait until the view its new address names is drawn:
+    a click only changes location.hash, the page redraws on the hashchange event, which comes later."""
+    (page.locator(target) if isinstance(target, str) else target).click()
+    page.wait_for_function(DRAWN)
+
+
+def show(page, link, view):
+    """Follow a navigation link and check it led to ``view``."""
+    follow(page, link)
+    assert page.evaluate("document.documentElement.dataset.view") == view
+
+
 def shot(page, tmp_path, name):
     return screenshot(page, tmp_path, f"site_{name}")
 
@@ -102,11 +120,11 @@ def test_clicking_a_cell_opens_its_panel(page, site, tmp_path):
           AND suspect_table = 'B06' AND suspect_row = 'Arr. Kortrijk' AND suspect_column = '2014'
           AND row_label = 'Arr. Kortrijk'""")
     printed = one(con, "SELECT printed FROM src.B06 WHERE row_label = 'Arr. Kortrijk' AND column_label = '2014'")[0]
-    page.click("nav a[data-t='B06']")
+    show(page, "nav a[data-t='B06']", "table/B06")
     row = page.locator("table.grid tr", has=page.locator("th.row", has_text=re.compile("^Arr. Kortrijk$")))
     cell = row.locator("td.cell").first
     assert cell.inner_text() == printed and "st4" in cell.get_attribute("class")  # an unwaived finding
-    cell.click()
+    follow(page, cell)
     panel = page.locator("#panel")
     panel.wait_for(state="visible")
     text = panel.inner_text()
@@ -135,7 +153,7 @@ def test_search_finds_a_value_however_printed(page, site, tmp_path, query):
     for _, row, column in cells:
         assert f"{row} · {column} = 63 552" in text
     assert "line 33: 63.552" in text  # the foreword quotes it
-    page.locator("main a", has_text="West-Vlaanderen | 2019").first.click()
+    follow(page, page.locator("main a", has_text="West-Vlaanderen | 2019").first)
     assert "63 552" in page.inner_text("#panel") and "Lineage down" in page.inner_text("#panel")
     shot(page, tmp_path, f"search_{query.replace(' ', '_')}")
 
@@ -163,14 +181,13 @@ def test_body_text_marks_every_figure(page, site, tmp_path):
     if not os.environ.get("LADDER_REPORT"):
         pytest.skip("report text not available: set LADDER_REPORT")
     figures = len(load_figures(load_project().sources))
-    page.click("nav a[data-v='text']")
-    page.wait_for_selector("#bodytext")
+    show(page, "nav a[data-v='text']", "text")
     marked = page.locator("#bodytext a.fig")
     classes = {c: page.locator(f"#bodytext a.fig.{c}").count() for c in ("confirmed", "contradicts", "external",
                                                                         "unresolved")}
     assert marked.count() == sum(classes.values()) == figures  # each figure once, in its line
     assert classes["contradicts"] >= 1
-    page.locator("#bodytext a.fig.contradicts").first.click()
+    follow(page, page.locator("#bodytext a.fig.contradicts").first)
     panel = page.locator("#panel")
     panel.wait_for(state="visible")
     assert "contradicts" in panel.inner_text().lower() and "Linked cells" in panel.inner_text()
@@ -182,13 +199,13 @@ def test_published_minus_recomputed_and_lineage(page, site, tmp_path):
     row, column, published, recomputed = one(con, """
         SELECT row_label, column_label, published_printed, recomputed FROM derived.tabel39
         WHERE status = 'differs' ORDER BY abs(published_minus_recomputed) DESC LIMIT 1""")
-    page.click("nav a[data-t='B39']")
+    show(page, "nav a[data-t='B39']", "table/B39")
     page.click(".views button[data-view='difference']")
     assert page.locator("table.grid td.cell.st4").count() == one(
         con, "SELECT count(*) FROM derived.tabel39 WHERE status = 'differs'")[0]
     grid = page.locator("table.grid tr", has=page.locator("th.row", has_text=re.compile(f"^{re.escape(row)}$")))
     index = page.evaluate(f"tableById.B39.cols.indexOf({column!r})")
-    grid.locator("td.cell").nth(index).click()
+    follow(page, grid.locator("td.cell").nth(index))
     text = page.inner_text("#panel")
     assert "published − recomputed" in text and published in text
     assert "Lineage down" in text and ("explained by" in text or "No waived finding" in text)
@@ -196,12 +213,12 @@ def test_published_minus_recomputed_and_lineage(page, site, tmp_path):
 
 
 def test_count_series_are_charted_with_breaks_and_warnings(page, site, tmp_path):
-    page.click("nav a[data-t='B06']")
+    show(page, "nav a[data-t='B06']", "table/B06")
     charts = page.locator(".charts .chart")
     assert charts.count() == one(site[2], "SELECT count(DISTINCT row_label) FROM src.B06 WHERE stat = 'count'")[0]
     assert page.locator(".chart.has-warn").count() >= 3  # the 2014 arrondissements that do not fit their series
     assert page.locator(".charts line[stroke-dasharray]").count() == charts.count()  # the 2016 break, everywhere
-    page.locator(".chart.has-warn circle.pt[r='4.5']").first.click()
+    follow(page, page.locator(".chart.has-warn circle.pt[r='4.5']").first)
     assert "series.jump" in page.inner_text("#panel")
     page.locator(".charts").scroll_into_view_if_needed()
     shot(page, tmp_path, "B06_charts")

@@ -91,18 +91,15 @@ def prepare(con: duckdb.DuckDBPyConnection, tables: list[Table], ref: Reference,
     # Which cells each break belongs to: the rows or columns its series names, or, when it names none,
     # the whole table (a table of areas holds one series). A break never silences another series.
     con.execute("""
-        CREATE OR REPLACE TEMP MACRO names_series(label, series) AS
-            contains(lower(label), lower(series)) OR contains(lower(series), lower(label));
         CREATE OR REPLACE TEMP TABLE break_cells AS
-        WITH named AS (
-            SELECT b.*, EXISTS (SELECT 1 FROM cells c WHERE c.table_id = b.table_id
-                                AND (names_series(c.row_label, b.series)
-                                     OR contains(lower(c.column_label), lower(b.series)))) AS names_part
-            FROM trend_breaks b)
-        SELECT n.table_id, n.year, n.series, n.kind, n.description, c.row_label, c.column_label
-        FROM named n JOIN cells c ON c.table_id = n.table_id
-        WHERE NOT n.names_part OR names_series(c.row_label, n.series)
-              OR contains(lower(c.column_label), lower(n.series))
+        WITH b AS (SELECT *, lower(series) AS s FROM trend_breaks),
+        c AS (SELECT table_id, row_label, column_label, lower(row_label) AS r, lower(column_label) AS k
+              FROM cells SEMI JOIN trend_breaks USING (table_id)),
+        pairs AS (SELECT b.*, c.row_label, c.column_label,
+                         coalesce(contains(c.r, b.s) OR contains(b.s, c.r) OR contains(c.k, b.s), FALSE) AS named
+                  FROM b JOIN c USING (table_id))
+        SELECT table_id, year, series, kind, description, row_label, column_label FROM pairs
+        QUALIFY named OR NOT bool_or(named) OVER (PARTITION BY table_id, series)
         ORDER BY ALL""")
     # A subtotal printed with a formula (Tabel 39/40) holds the series of its parts: their breaks are its own.
     con.register("formula_parts", _formula_parts(con))
@@ -345,11 +342,12 @@ def _cells_of(named: str, cells: str) -> str:
         FROM ({_parts(named)}) p JOIN {cells} c ON c.cell_no = p.cell JOIN {named} r USING (inst_no)"""
 
 
-def _parts(source: str) -> str:
-    """One row per part (inst_no, ord, cell, coef) of the instances in ``source``."""
+def _parts(source: str, ordered: bool = True) -> str:
+    """One row per part (inst_no, cell, coef, and ``ordered``: ord, its place) of the instances in ``source``."""
+    place = ", unnest(range(len(parts))) AS ord" if ordered else ""
     return f"""
-        SELECT inst_no, ord, x.cell, x.coef
-        FROM (SELECT inst_no, unnest(parts) AS x, unnest(range(len(parts))) AS ord FROM {source})"""
+        SELECT inst_no, x.cell, x.coef{', ord' if ordered else ''}
+        FROM (SELECT inst_no, unnest(parts) AS x{place} FROM {source})"""
 
 
 def _current() -> str:
@@ -516,23 +514,25 @@ def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> Non
     read with the passing instances that share a cell with them and the values they need."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nearby AS
-        WITH s AS NOT MATERIALIZED ({_current()}),
+        WITH s AS MATERIALIZED (SELECT inst_no, cell_no, kind, status, waiver FROM ({_current()})),
         flagged AS (SELECT inst_no FROM s WHERE kind <> 'series' AND status IN ('fail', 'waived')
                     AND NOT starts_with(coalesce(waiver, ''), {lit(TREND_BREAK_WAIVER)})),
-        near AS MATERIALIZED (
-            SELECT cell_no AS cell FROM s SEMI JOIN flagged USING (inst_no)
-            UNION SELECT cell FROM ({_parts('(SELECT * FROM s SEMI JOIN flagged USING (inst_no))')})),
-        passing AS NOT MATERIALIZED (SELECT * FROM s WHERE status = 'pass'),
+        parts AS NOT MATERIALIZED ({_parts('(SELECT rowid AS inst_no, parts FROM instances)', ordered=False)}),
+        near AS MATERIALIZED (SELECT cell_no AS cell FROM s SEMI JOIN flagged USING (inst_no)
+                              UNION SELECT cell FROM parts SEMI JOIN flagged USING (inst_no)),
+        hits AS (SELECT inst_no FROM s WHERE cell_no IN (SELECT cell FROM near)
+                 UNION SELECT inst_no FROM parts WHERE cell IN (SELECT cell FROM near)),
         chosen AS (SELECT inst_no FROM flagged
-                   UNION SELECT inst_no FROM passing WHERE cell_no IN (SELECT cell FROM near)
-                   UNION SELECT inst_no FROM ({_parts('passing')}) WHERE cell IN (SELECT cell FROM near)
+                   UNION SELECT inst_no FROM hits JOIN s USING (inst_no) WHERE s.status = 'pass'
                    UNION SELECT inst_no FROM s WHERE kind = 'series' AND status = 'fail')
-        SELECT s.*, s.inst_no IN (SELECT inst_no FROM flagged) AS flagged FROM s SEMI JOIN chosen USING (inst_no)""")
+        SELECT c.*, c.inst_no IN (SELECT inst_no FROM flagged) AS flagged
+        FROM ({_current()}) c SEMI JOIN chosen USING (inst_no)""")
     # their cells, read once; then the rows of the flagged ones' cells (for the neighbouring years) and the
     # columns of the series warnings (a swap between rows)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nearby_cells AS
-        SELECT * FROM cells SEMI JOIN (SELECT cell_no FROM nearby UNION ALL SELECT cell FROM ({_parts('nearby')}))
+        SELECT * FROM cells SEMI JOIN (SELECT cell_no FROM nearby
+                                       UNION ALL SELECT cell FROM ({_parts('nearby', ordered=False)}))
              m ON m.cell_no = cells.cell_no""")
     res = con.execute(f"""
         SELECT inst_no, instance, kind, status, waiver, table_id, row_label, column_label, lhs, rhs,
@@ -542,7 +542,7 @@ def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> Non
         return
     cells = con.execute(f"WITH r AS ({_named('nearby', 'nearby_cells')}) "
                         f"SELECT * FROM ({_cells_of('r', 'nearby_cells')}) ORDER BY inst_no, ord").df()
-    values = _values(con)
+    values = _values(con, series=bool((res["kind"] == "series").any()))
     res["copy_of"] = pd.Series([copy_of.get(k) for k in res.inst_no], index=res.index, dtype=object)
     found = swaps(localise(res, cells, values, swapped=lambda asked: _swapped(con, asked)), values)
     shown = ["suspect_table", "suspect_row", "suspect_column", "suggestion", "pattern"]
@@ -551,19 +551,20 @@ def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> Non
             {c: (None if pd.isna(v) else v) for c, v in zip(shown, (getattr(r, c) for c in shown))})
 
 
-def _values(con) -> pd.DataFrame:
-    """The cells in ``nearby_cells`` and those of the columns of its series warnings (a swap between rows),
-    with, for the flagged instances' cells, the mean of the neighbouring years and the previous year of a count."""
+FLAGGED = "(SELECT * FROM nearby WHERE flagged)"
+
+
+def _values(con, series: bool) -> pd.DataFrame:
+    """The cells in ``nearby_cells`` with, for the flagged instances' cells, the mean of the neighbouring
+    years and the previous year of a count; with ``series`` (warnings among them) also every cell of the
+    columns of the series warnings (a swap between rows)."""
+    columns = """UNION SELECT * FROM cells SEMI JOIN (
+                     SELECT DISTINCT c.table_id, c.column_label FROM nearby n JOIN nearby_cells c USING (cell_no)
+                     WHERE n.kind = 'series') s USING (table_id, column_label)""" if series else ""
     return con.execute(rf"""
         WITH flagged AS (SELECT cell_no FROM nearby WHERE flagged
-                         UNION ALL SELECT cell FROM ({_parts('(SELECT * FROM nearby WHERE flagged)')})),
+                         UNION ALL SELECT cell FROM ({_parts(FLAGGED, ordered=False)})),
         lines AS (SELECT DISTINCT table_id, row_label FROM nearby_cells SEMI JOIN flagged USING (cell_no)),
-        columns AS (SELECT DISTINCT c.table_id, c.column_label FROM nearby n JOIN nearby_cells c USING (cell_no)
-                    WHERE n.kind = 'series'),
-        wide AS (SELECT * FROM cells c WHERE EXISTS (SELECT 1 FROM lines l WHERE l.table_id = c.table_id
-                                                     AND l.row_label = c.row_label)
-                                          OR EXISTS (SELECT 1 FROM columns k WHERE k.table_id = c.table_id
-                                                     AND k.column_label = c.column_label)),
         years AS (
             SELECT cell_no,
                    -- the mean of the neighbouring years of the same row and series: what a count 'should' be near
@@ -571,13 +572,12 @@ def _values(con) -> pd.DataFrame:
                         (coalesce(lag(value) OVER w, lead(value) OVER w) + coalesce(lead(value) OVER w, lag(value) OVER w)) / 2
                    END AS neighbour,
                    CASE WHEN stat = 'count' AND year IS NOT NULL THEN lag(value) OVER w END AS previous
-            FROM wide SEMI JOIN lines USING (table_id, row_label)
+            FROM cells SEMI JOIN lines USING (table_id, row_label)
             WINDOW w AS (PARTITION BY table_id, row_label, regexp_replace(column_label, '\d{{4}}\**', '', 'g'), stat
                          ORDER BY year, col_no))
         SELECT c.table_id, c.row_label, c.column_label, c.value, c.rounding, c.stat, c.geo_level, c.geo_axis,
                y.neighbour, y.previous
-        FROM (SELECT * FROM nearby_cells UNION SELECT * FROM wide SEMI JOIN columns USING (table_id, column_label)) c
-        LEFT JOIN years y USING (cell_no)
+        FROM (SELECT * FROM nearby_cells {columns}) c LEFT JOIN years y USING (cell_no)
         ORDER BY c.cell_no""").df()
 
 

@@ -153,25 +153,26 @@ def geo_sum(con, no: int, rule: Rule) -> str:
     # A blank child is unknown unless the rule says blanks mean zero (Tabel 40: no regional split).
     blank_is_unknown = "" if rule.params.get("blank_children") == "zero" else " OR c.printed = ''"
     blank = f"(c.value IS NULL AND ({MARKER_NULL}{blank_is_unknown}))"
-    # A slot is a column of a table of areas, or a row (and year, breakdown) of one with areas across.
+    # A slot is a column of a table of areas, or a row (and year, breakdown) of one with areas across; a
+    # line the row (column) an area is printed on.
     return f"""
         WITH base AS (
-            SELECT c.cell_no, c.table_id, c.row_no, c.col_no, c.geo_code, c.value, c.half, c.marker, c.printed,
+            SELECT c.cell_no, c.table_id, c.geo_code, c.value, c.half, {blank} AS blank,
                    coalesce(c.geo_axis = 'row', FALSE) AS by_row,
                    CASE WHEN c.geo_axis = 'row' THEN c.col_no ELSE c.row_no END AS slot_no,
                    CASE WHEN c.geo_axis = 'row' THEN 0 ELSE coalesce(c.year, 0) END AS slot_year,
-                   CASE WHEN c.geo_axis = 'row' THEN '' ELSE coalesce(c.breakdown, '') END AS slot_part
+                   CASE WHEN c.geo_axis = 'row' THEN '' ELSE coalesce(c.breakdown, '') END AS slot_part,
+                   CASE WHEN c.geo_axis = 'row' THEN c.row_no ELSE c.col_no END AS line
             FROM cells c WHERE c.stat = 'count' AND c.geo_code IS NOT NULL AND {in_tables('c', rule)}),
         -- an area printed twice in one slot counts once, where first printed: only an area printed on two
-        -- lines (rows of a table of areas, columns of one with areas across) can be
+        -- lines can be
         twice AS (SELECT table_id, geo_code, by_row, slot_year, slot_part FROM base GROUP BY ALL
-                  HAVING min(CASE WHEN by_row THEN row_no ELSE col_no END)
-                         <> max(CASE WHEN by_row THEN row_no ELSE col_no END)),
+                  HAVING min(line) <> max(line)),
         dup AS (SELECT * FROM base SEMI JOIN twice USING (table_id, geo_code, by_row, slot_year, slot_part)),
         later AS (SELECT DISTINCT b.cell_no FROM dup b JOIN dup o USING (table_id, geo_code, by_row, slot_no,
                                                                        slot_year, slot_part)
                   WHERE o.cell_no < b.cell_no),
-        cc AS (SELECT b.*, g.name AS area, g.level AS area_level, g.parent AS area_parent
+        cc AS (SELECT b.*, g.level AS area_level, g.parent AS area_parent
                FROM base b ANTI JOIN later USING (cell_no) LEFT JOIN geo g ON g.code = b.geo_code),
         kids AS (SELECT parent, level, count(*) AS n, list(name ORDER BY code) AS names
                  FROM geo WHERE parent <> '' AND level <> 'bucket' GROUP BY ALL),
@@ -180,7 +181,7 @@ def geo_sum(con, no: int, rule: Rule) -> str:
         sums AS (
             SELECT p.cell_no, p.level, any_value(p.table_id) AS table_id, any_value(p.geo_code) AS geo_code,
                    any_value(p.value) AS lhs, coalesce(sum(c.value), 0) AS rhs,
-                   any_value(p.half) + sum(c.half) AS tolerance, bool_or({blank}) AS blocked,
+                   any_value(p.half) + sum(c.half) AS tolerance, bool_or(c.blank) AS blocked,
                    list_sort(list(c.cell_no)) AS part_cells,
                    count(*) FILTER (WHERE c.area_level = p.level) AS present, any_value(p.n) AS n
             FROM parents p

@@ -122,6 +122,7 @@ function route() {
   else if (view === "search") { $("#search").value = arg; showSearch(arg); }
   else if (view === "findings") showFindings();
   else showSummary();
+  document.documentElement.dataset.view = hash;  // drawn: what a test (or a reader's script) can wait for
 }
 window.addEventListener("hashchange", route);
 $("#searchform").addEventListener("submit", (e) => { e.preventDefault(); location.hash = "search/" + encodeURIComponent($("#search").value.trim()); });
