@@ -34,6 +34,7 @@ def measure(tree: Path, repeat: int, with_tests: bool) -> dict[str, float]:
     """Median seconds per command for the checkout at ``tree``."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "PYTHONPATH": str(tree), "DAGSTER_HOME": str(Path(tmp) / "home"),
+               "LADDER_SITE": str(Path(tmp) / "site"),
                "LADDER_SOURCES": str(tree / "sources"), "LADDER_CHECKS": str(tree / "checks")}
         warehouse = str(Path(tmp) / "warehouse.duckdb")
         cli = [sys.executable, "-m", "dagster_project.cli"]

@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from .files import SourceError
-from .paths import ROOT, dagster_home, sources_dir
+from .paths import ROOT, dagster_home, report_text, site_dir, sources_dir
 from .warehouse import (DEFAULT_WAIT, WarehouseError, connect, default_path, fingerprint, publishing,
                         require_tables)
 
@@ -484,18 +484,9 @@ def _jsonable(value):
     return str(value)
 
 
-SITE_DIR = ROOT / "audit-site"
-
-
-def _report_text() -> Path | None:
-    """The report text for the site's body-text view: $LADDER_REPORT when it names a file."""
-    path = os.environ.get(REPORT_ENV)
-    return Path(path) if path and Path(path).is_file() else None
-
-
 @main.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=SITE_DIR,
-              show_default=True, help="Folder to write index.html into.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=site_dir,
+              show_default="$LADDER_SITE, else audit-site/", help="Folder to write index.html into.")
 @WAREHOUSE
 @WAIT
 @one_line_errors
@@ -517,7 +508,7 @@ def report(out_dir: Path, warehouse: Path | None, wait: float) -> None:
     path = warehouse or default_path()
     with connect(path, read_only=True, wait=wait) as con:
         require_tables(con, path, "ref.catalogue", "derived.edges", "checks.results", "checks.result_cells")
-        site = build_site(con, out_dir, project, _report_text())
+        site = build_site(con, out_dir, project, report_text())
     size = site.stat().st_size / 1e6
     out(f"audit site {site} ({size:.1f} MB, {time.perf_counter() - started:.1f} s); open it in a browser")
 

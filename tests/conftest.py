@@ -21,16 +21,18 @@ SOURCES = ROOT / "sources"
 
 @pytest.fixture(scope="session", autouse=True)
 def dagster_home(tmp_path_factory):
-    """One Dagster instance for the whole session: CLI runs in tests never land in the project's own
-    .dagster_home (the one `ladder ui` shows)."""
+    """One Dagster instance and one audit-site folder for the whole session: runs in tests never land in
+    the project's own .dagster_home (the one `ladder ui` shows) nor its audit-site/."""
     home = tmp_path_factory.mktemp("dagster_home")
-    previous = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(home)
+    settings = {"DAGSTER_HOME": str(home), "LADDER_SITE": str(tmp_path_factory.mktemp("audit_site"))}
+    previous = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
     yield home
-    if previous is None:
-        os.environ.pop("DAGSTER_HOME", None)
-    else:
-        os.environ["DAGSTER_HOME"] = previous
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

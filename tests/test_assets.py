@@ -1,6 +1,8 @@
 """The real sources materialise into DuckDB with every schema check passing."""
 
 import json
+import os
+from pathlib import Path
 
 import dagster as dg
 from click.testing import CliRunner
@@ -32,6 +34,10 @@ def test_every_asset_and_error_check_succeeds(built_warehouse):
     assert {e.check_name for e in evaluations if not e.passed} == {"rules_series", "gx_rule_results_warn"}
     families = {e.check_name for e in evaluations if e.asset_key.path == ["quality", "rule_results"]}
     assert {"rules_geography", "rules_formulas", "rules_cross_table", "rules_narrative", "gx_rule_results_error"} <= families
+    # the run's last asset is the audit site, put in place because the run passed
+    site = [e for e in result.get_asset_materialization_events() if e.asset_key.path == ["report", "audit_site"]]
+    page = Path(site[0].materialization.metadata["path"].value)
+    assert page == Path(os.environ["LADDER_SITE"], "index.html").resolve() and "default-src 'none'" in page.read_text()
 
 
 def test_failing_error_check_blocks_downstream(sources_copy, tmp_path):
@@ -118,4 +124,7 @@ def test_the_graph_reads_as_the_report_does():
     # lineage starts at the report text, through each transcription CSV
     assert graph.get(dg.AssetKey(["sources", "B06"])).parent_keys >= {dg.AssetKey(["inputs", "B06_csv"])}
     assert graph.get(dg.AssetKey(["inputs", "B06_csv"])).parent_keys == {dg.AssetKey(["inputs", "report_text"])}
-    assert {j.name for j in defs.jobs} == {"sources", "quality", "derived"}
+    assert {j.name for j in defs.jobs} == {"sources", "quality", "derived", "report"}
+    # the audit site sits after the rule results and every derived table
+    assert graph.get(dg.AssetKey(["report", "audit_site"])).parent_keys >= {
+        dg.AssetKey(["quality", "rule_results"]), dg.AssetKey(["derived", "tabel39"])}

@@ -92,15 +92,21 @@ def test_a_reader_during_a_run_neither_fails_nor_blocks_it(warehouse_copy, env):
     assert fingerprint_of(warehouse_copy) == before
 
 
-def test_a_failed_run_leaves_the_warehouse_and_names_the_cell(warehouse_copy, sources_copy, env):
+def test_a_failed_run_leaves_the_warehouse_and_names_the_cell(warehouse_copy, sources_copy, env, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("the published warehouse's site", encoding="utf-8")
     path = sources_copy / "data" / "B11.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("Arr. Ieper,216,", "Arr. Ieper,-216,"), encoding="utf-8")
     before = fingerprint_of(warehouse_copy)
-    code, output = finish(start({**env, "LADDER_SOURCES": str(sources_copy)}, "run", "--warehouse",
-                                str(warehouse_copy)))
+    code, output = finish(start({**env, "LADDER_SOURCES": str(sources_copy), "LADDER_SITE": str(site)}, "run",
+                                "--warehouse", str(warehouse_copy)))
     assert code == 1, output
     assert "FAILED check sources/B11:pandera_schema" in output
     assert "Tabel 11 | Arr. Ieper | 2014 = '-216': a count is negative" in output
     assert "left unchanged" in output
     assert fingerprint_of(warehouse_copy) == before
+    # the site still shows the published warehouse, and no half-built page is left beside it
+    assert (site / "index.html").read_text(encoding="utf-8") == "the published warehouse's site"
+    assert [p.name for p in tmp_path.iterdir() if ".staging-" in p.name] == []
     shutil.rmtree(sources_copy)
