@@ -28,8 +28,18 @@ from .warehouse import DEFAULT_WAIT, DEFAULT_WAREHOUSE, Staging, begin, connect,
 _VERDICT_EVENTS = {dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION}
 
 
+_VERDICTS: dict[str, bool] = {}
+
+
 def run_passed(instance: dg.DagsterInstance, run_id: str) -> bool:
-    """No failed step and no failed ERROR check in the run (what `ladder run` exits 1 on)."""
+    """No failed step and no failed ERROR check in the run (what `ladder run` exits 1 on). Asked at the
+    end of a run by each resource that publishes (warehouse, site): the run's events are read once."""
+    if run_id not in _VERDICTS:
+        _VERDICTS[run_id] = _passed(instance, run_id)
+    return _VERDICTS[run_id]
+
+
+def _passed(instance: dg.DagsterInstance, run_id: str) -> bool:
     for record in instance.all_logs(run_id, of_type=_VERDICT_EVENTS):
         event = record.dagster_event
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:

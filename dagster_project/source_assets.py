@@ -19,7 +19,7 @@ from .catalogue import Table
 from .cells import CELL_COLUMNS, table_cells
 from .reference import Reference
 from .resources import Warehouse
-from .schemas import schema_for, validate
+from .schemas import schema_for, validate_tables
 from .warehouse import replace_table
 
 SCHEMA = "src"
@@ -101,19 +101,19 @@ def source_spec(table: Table, ref: Reference) -> dg.AssetSpec:
                         kinds={"duckdb", "csv"})
 
 
-def _materialise(table: Table, ref: Reference, con, write: bool, check: bool, rejected: list[str]):
-    """One table's events (``write``: store and materialise it; ``check``: report its schema check); a
-    rejected table adds its reason to ``rejected`` and is not written."""
+def _materialise(table: Table, cells: pd.DataFrame | None, failures: pd.DataFrame | None, con, write: bool,
+                 check: bool, rejected: list[str]):
+    """One table's events (``write``: store and materialise it; ``check``: report its schema check) from its
+    cells and their schema failures (None: not in the report text); a rejected table adds its reason to
+    ``rejected`` and is not written."""
     key = asset_key(table)
-    if not table.available:
+    if cells is None:
         if write:
             yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": 0, "available_in_text": False})
         if check:
             yield dg.AssetCheckResult(asset_key=key, check_name=SCHEMA_CHECK, passed=True,
                                       metadata={"note": "figures not in the report text"})
         return
-    cells = table_cells(table, ref)
-    failures = validate(table, cells, ref.geo_codes)
     check_metadata = {"schema": schema_for(table, cells).__name__, "failing_cells": len(failures),
                       "failures": failures_table(failures)}
     if len(failures):
@@ -148,12 +148,15 @@ def build_source_assets(tables: list[Table], ref: Reference) -> dg.AssetsDefinit
     )
     def _sources(context, warehouse: Warehouse):
         assets, checks, rejected = context.selected_asset_keys, context.selected_asset_check_keys, []
+        wanted = {t.id: (asset_key(t) in assets, dg.AssetCheckKey(asset_key(t), SCHEMA_CHECK) in checks)
+                  for t in tables}
+        cells = {t.id: table_cells(t, ref) for t in tables if any(wanted[t.id]) and t.available}
+        failures = validate_tables([(t, cells[t.id]) for t in tables if t.id in cells], ref.geo_codes)
         with warehouse.connection() as con:  # one connection for every table
             for table in tables:
-                key = asset_key(table)
-                write, check = key in assets, dg.AssetCheckKey(key, SCHEMA_CHECK) in checks
-                if write or check:
-                    yield from _materialise(table, ref, con, write, check, rejected)
+                if any(wanted[table.id]):
+                    yield from _materialise(table, cells.get(table.id), failures.get(table.id), con,
+                                            *wanted[table.id], rejected)
         if rejected:
             raise dg.Failure(description="; ".join(rejected), allow_retries=False)
 

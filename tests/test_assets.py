@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from dagster_project.cli import main
 from dagster_project.reference import Reference
 from dagster_project.cells import table_cells
-from dagster_project.schemas import validate
+from dagster_project.schemas import validate, validate_tables
 from conftest import SOURCES, fingerprint_of, materialise, query
 
 
@@ -107,6 +107,28 @@ def test_schema_check_names_an_impossible_share():
     failures = validate(table, cells, ref.geo_codes)
     assert failures[["row", "column_label", "value", "check"]].values.tolist() == [
         ["Aandeel West-Vlaanderen in Vlaams Gewest", "2019", "150,0%", "a share or percentage lies outside [0, 100]"]]
+
+
+def test_tables_checked_together_keep_their_own_failures():
+    """One pandera call for many tables: each table gets its own failures only, the year check names its
+    own coverage, and a whole-row check names no field."""
+    from dagster_project.catalogue import load_table
+    ref = Reference(SOURCES)
+    tables = [load_table(SOURCES / "catalogue" / f"{t}.yaml") for t in ("B06", "B11", "B31", "B39")]
+    cells = {t.id: table_cells(t, ref) for t in tables}
+    b11, b31 = cells["B11"], cells["B31"]
+    b11.loc[b11.index[3], "value"] = -5.0
+    b31.loc[b31.index[2], "year"] = 1999
+    failures = validate_tables([(t, cells[t.id]) for t in tables], ref.geo_codes)
+    assert {k: len(v) for k, v in failures.items()} == {"B06": 0, "B11": 1, "B31": 1, "B39": 0}
+    assert failures["B11"][["table", "row", "check", "field"]].values.tolist() == [
+        ["Tabel 11", b11.row_label.iloc[3], "a count is negative", ""]]
+    years = list(tables[2].years)
+    assert failures["B31"][["row", "column_label", "check", "field"]].values.tolist() == [
+        [b31.row_label.iloc[2], b31.column_label.iloc[2], f"year outside the table's coverage {years}", "year"]]
+    # the same as each table checked alone
+    for t in tables:
+        assert failures[t.id].equals(validate(t, cells[t.id], ref.geo_codes))
 
 
 def test_the_graph_reads_as_the_report_does():

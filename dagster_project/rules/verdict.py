@@ -72,7 +72,7 @@ def write_junit(res: pd.DataFrame, path: Path, fail_on: str) -> None:
 
     xml = JUnitXml("ladder validate")
     for family, group in res.groupby("family", sort=True):
-        suite = TestSuite(family)
+        suite, cases = TestSuite(family), []
         for r in group.itertuples():
             case = TestCase(r.instance, classname=f"{family}.{r.rule}")
             message = (f"printed {r.printed}, expected {_num(r.rhs)}, imbalance {_num(r.imbalance)}, tolerance "
@@ -89,6 +89,7 @@ def write_junit(res: pd.DataFrame, path: Path, fail_on: str) -> None:
                 case.result = [Skipped(f"not verifiable: {r.detail}")]
             elif r.status == "waived":
                 case.system_out = f"waived: {r.waiver}"
-            suite.add_testcase(case)
+            cases.append(case)
+        suite.add_testcases(cases)  # counts once: add_testcase recounts the whole suite each time
         xml.add_testsuite(suite)
     xml.write(str(path), pretty=True)
