@@ -42,17 +42,18 @@ LOCATIONS = "{ workspaceOrError { ... on Workspace { locationEntries { name load
 
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory):
-    """`ladder run` then `ladder ui` on a private warehouse and instance; yields the UI's URL."""
+    """`ladder ui` and, while it loads, `ladder run` from a plain shell, on a private warehouse and a fresh
+    instance (both initialise it: one does, under the lock); yields the UI's URL once the run is done."""
     tmp = tmp_path_factory.mktemp("ui")
     env = {**os.environ, "DAGSTER_HOME": str(tmp / "home"), "LADDER_WAREHOUSE": str(tmp / "warehouse.duckdb")}
-    run = subprocess.run([*LADDER, "run"], env=env, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr[-2000:]
     port = _free_port()
     log = open(tmp / "ui.log", "w")
     server = subprocess.Popen([*LADDER, "ui", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
+        run = subprocess.run([*LADDER, "run"], env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr[-2000:]
         deadline = time.monotonic() + 180
         while True:
             assert server.poll() is None, f"ladder ui exited: {(tmp / 'ui.log').read_text()[-2000:]}"
