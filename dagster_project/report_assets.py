@@ -31,9 +31,13 @@ class AuditSite(dg.ConfigurableResource):
         return Path(self.out_dir) if self.out_dir else site_dir()
 
     def stage(self) -> Path:
-        """A fresh folder for this run's page, on the target's file system (the move is one rename)."""
+        """A fresh folder for this run's page, on the target's file system (the move is one rename). Runs
+        hold the warehouse's writer lock, so an older staging folder is a killed run's: it is removed."""
+        prefix = f".{self.target.name}.staging-"
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self._staged = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.staging-", dir=self.target.parent))
+        for stale in self.target.parent.glob(prefix + "*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        self._staged = Path(tempfile.mkdtemp(prefix=prefix, dir=self.target.parent))
         return self._staged
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:

@@ -52,19 +52,23 @@ def leftovers(warehouse: Path) -> list[str]:
     return sorted(p.name for p in warehouse.parent.iterdir() if ".staging-" in p.name or ".failed." in p.name)
 
 
-def test_a_killed_run_changes_nothing_and_blocks_nothing(warehouse_copy, env):
+def test_a_killed_run_changes_nothing_and_blocks_nothing(warehouse_copy, env, tmp_path):
+    site = tmp_path / "site"
+    env = {**env, "LADDER_SITE": str(site)}
     before = fingerprint_of(warehouse_copy)
     proc = start(env, "run", "--warehouse", str(warehouse_copy))
     wait_for_line(proc, "sources/B10")
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert fingerprint_of(warehouse_copy) == before
+    (tmp_path / ".site.staging-killed").mkdir()  # what a run killed while building the site leaves
 
     code, output = finish(start(env, "run", "--warehouse", str(warehouse_copy), "--wait", "30"))
     assert code == 0, output
     assert "published" in output
     assert fingerprint_of(warehouse_copy) == before  # same inputs, same content
     assert leftovers(warehouse_copy) == []
+    assert (site / "index.html").exists() and not list(tmp_path.glob(".site.staging-*"))
 
 
 def test_two_runs_at_once_on_a_fresh_instance(warehouse_copy, env):
