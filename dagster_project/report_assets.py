@@ -15,26 +15,38 @@ from .paths import report_text, site_dir
 from .project import Project
 from .quality_assets import RESULTS_KEY
 from .resources import Warehouse, run_passed
+from .warehouse import WarehouseError
 
 SITE_KEY = dg.AssetKey(["report", "audit_site"])
 
 
 class AuditSite(dg.ConfigurableResource):
-    """Folder of the audit site. A run writes it into a private folder beside it and moves the page in at
-    the end only when no step and no ERROR check failed, so the site always shows the published warehouse."""
+    """The audit site's folder ($LADDER_SITE, else the project's audit-site/). A run writes the page into a
+    private folder beside it and moves it in at the end only when no step and no ERROR check failed, so the
+    site always shows the published warehouse."""
 
-    out_dir: str = ""  # empty: $LADDER_SITE, else the project's audit-site/
     _staged: Path | None = PrivateAttr(default=None)
 
     @property
     def target(self) -> Path:
-        return Path(self.out_dir) if self.out_dir else site_dir()
+        return site_dir()
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """A folder the run cannot write is said before any work, in one line (exit 2 from the CLI)."""
+        target = self.target
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseError(f"audit site folder {target} cannot be used: {exc.strerror or exc}; "
+                                 "set $LADDER_SITE to a folder this run can write") from None
+        if not os.access(target, os.W_OK | os.X_OK) or not os.access(target.parent, os.W_OK | os.X_OK):
+            raise WarehouseError(f"audit site folder {target} (or the folder it is in) is not writable; "
+                                 "set $LADDER_SITE to a folder this run can write")
 
     def stage(self) -> Path:
         """A fresh folder for this run's page, on the target's file system (the move is one rename). Runs
         hold the warehouse's writer lock, so an older staging folder is a killed run's: it is removed."""
         prefix = f".{self.target.name}.staging-"
-        self.target.parent.mkdir(parents=True, exist_ok=True)
         for stale in self.target.parent.glob(prefix + "*"):
             shutil.rmtree(stale, ignore_errors=True)
         self._staged = Path(tempfile.mkdtemp(prefix=prefix, dir=self.target.parent))
@@ -45,7 +57,6 @@ class AuditSite(dg.ConfigurableResource):
             return
         try:
             if context.instance is not None and run_passed(context.instance, context.run.run_id):
-                self.target.mkdir(parents=True, exist_ok=True)
                 os.replace(self._staged / "index.html", self.target / "index.html")
         finally:
             shutil.rmtree(self._staged, ignore_errors=True)

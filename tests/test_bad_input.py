@@ -293,6 +293,19 @@ def test_unwritable_dagster_home_is_named(project_copy, warehouse_copy, monkeypa
     assert result.exit_code == 2 and re.search(r"error: DAGSTER_HOME .*a-file/home cannot be used", result.output)
 
 
+@pytest.mark.parametrize("inside", [False, True], ids=["a file", "under a file"])
+def test_unusable_site_folder_is_named_before_any_work(inside, warehouse_copy, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    site = blocker / "site" if inside else blocker
+    monkeypatch.setenv("LADDER_SITE", str(site))
+    before = fingerprint_of(warehouse_copy)
+    result = invoke("run", "--warehouse", str(warehouse_copy))
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines()[-1].startswith(f"error: audit site folder {site} cannot be used")
+    assert fingerprint_of(warehouse_copy) == before and blocker.read_text(encoding="utf-8") == "not a directory"
+
+
 # --------------------------------------------------------------------------- waivers pin what they accepted
 def test_a_new_error_in_a_waived_sum_is_not_waived(warehouse_copy):
     """Tabel 31's wijk-werken sums are waived for being off by 1-2; one gemeente changed by 6 is a new
