@@ -10,10 +10,13 @@ export LADDER_REPORT ?= $(wildcard $(CURDIR)/../shared/report/000_694cfc149f6053
 
 install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 
+# An editable install leaves the package uncompiled, and with PYTHONDONTWRITEBYTECODE set every start
+# would compile it again: compiled once here (Python recompiles a module whose source is newer).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q dagster_project
 	touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: dagster-instance.yaml

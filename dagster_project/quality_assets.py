@@ -71,7 +71,7 @@ def build_results_asset(upstream: list[dg.AssetKey], project: Project) -> dg.Ass
             "waived": int((res.status == "waived").sum()),
             "stale_waivers": len(outcome.stale_waivers),
             "mismatched_waivers": len(outcome.mismatched_waivers),
-            "result_cells": len(outcome.cells),
+            "result_cells": outcome.n_cells,
             "seconds": round(time.perf_counter() - started, 2),
         })
 

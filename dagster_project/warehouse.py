@@ -220,8 +220,9 @@ def finish(staging: Staging, publish: bool) -> Path | None:
     """Swap the staging file in (publish) or keep it aside as ``.failed``; returns where it went."""
     if not staging.path.exists():
         return None
-    with connect(staging.path) as con:  # fold any WAL into the file before it moves
-        con.execute("CHECKPOINT")
+    if _wal(staging.path).exists():  # fold the WAL into the file before it moves (a clean close leaves none)
+        with connect(staging.path) as con:
+            con.execute("CHECKPOINT")
     if publish:
         _wal(staging.target).unlink(missing_ok=True)
         os.replace(staging.path, staging.target)

@@ -25,7 +25,7 @@ from .formulas import Row as FormulaRow
 from .formulas import edges as formula_edges
 from .formulas import leaf_weights
 from .kinds import KIND_SQL, PARTS, SUM_DETAIL, lit
-from .localise import TREND_BREAK_WAIVER, localise, swaps
+from .localise import LINEAR, TREND_BREAK_WAIVER, localise, swaps
 from .narrative import narrative
 from .registry import Rule, Waiver
 
@@ -60,7 +60,7 @@ FIGURE = "coalesce(printf('%.6f/%g', {a}.value, {a}.rounding), {a}.marker, '?')"
 @dataclass
 class Outcome:
     results: pd.DataFrame
-    cells: pd.DataFrame
+    n_cells: int  # rows of the result cells, which stay in DuckDB
     stale_waivers: list[Waiver]  # match no failing instance at all
     mismatched_waivers: list[tuple[Waiver, str]] = field(default_factory=list)  # the finding changed: why
 
@@ -313,8 +313,8 @@ def results(where: str = "TRUE") -> str:
 
 
 def result_cells(where: str = "TRUE") -> str:
-    """SQL of ``CELL_COLUMNS`` (and ``inst_no``, ``ord``: the place of a part) of the instances for which
-    ``where`` holds."""
+    """SQL of ``CELL_COLUMNS`` (and ``inst_no``, ``ord``: the place of a part, ``cell_no``) of the instances
+    for which ``where`` holds."""
     return f"""
         WITH f AS (SELECT * FROM ({_current()}) WHERE {where}), r AS ({_named('f', 'cells')})
         {_cells_of('r', 'cells')}"""
@@ -332,13 +332,14 @@ def _named(source: str, cells: str) -> str:
 
 
 def _cells_of(named: str, cells: str) -> str:
-    """Long form of the named instances ``named``: the checked cell (role lhs, coefficient 1) and every part."""
+    """Long form of the named instances ``named``: the checked cell (role lhs, coefficient 1) and every part
+    (``cell_no``: none for a checked figure that is no cell)."""
     return f"""
         SELECT r.instance, r.table_id, r.row_label, r.column_label, 1.0::DOUBLE AS coef, 'lhs' AS role, r.inst_no,
-               -1 AS ord
+               -1 AS ord, r.cell_no
         FROM {named} r
         UNION ALL
-        SELECT r.instance, c.table_id, c.row_label, c.column_label, p.coef, 'rhs', p.inst_no, p.ord
+        SELECT r.instance, c.table_id, c.row_label, c.column_label, p.coef, 'rhs', p.inst_no, p.ord, p.cell
         FROM ({_parts(named)}) p JOIN {cells} c ON c.cell_no = p.cell JOIN {named} r USING (inst_no)"""
 
 
@@ -527,21 +528,30 @@ def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> Non
                    UNION SELECT inst_no FROM s WHERE kind = 'series' AND status = 'fail')
         SELECT c.*, c.inst_no IN (SELECT inst_no FROM flagged) AS flagged
         FROM ({_current()}) c SEMI JOIN chosen USING (inst_no)""")
-    # their cells, read once; then the rows of the flagged ones' cells (for the neighbouring years) and the
-    # columns of the series warnings (a swap between rows)
+    # Their cells, read once; then the rows of the flagged ones' cells (for the neighbouring years) and the
+    # columns of the series warnings (a swap between rows). A passing sum (``LINEAR``) bears on a suspect
+    # through the cells it shares with the flagged instances only: of it just those are read.
+    linear = ", ".join(lit(k) for k in sorted(LINEAR))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE near_cells AS
+        SELECT cell_no FROM nearby WHERE flagged UNION SELECT cell FROM ({_parts(FLAGGED, ordered=False)})""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nearby_cells AS
-        SELECT * FROM cells SEMI JOIN (SELECT cell_no FROM nearby
-                                       UNION ALL SELECT cell FROM ({_parts('nearby', ordered=False)}))
-             m ON m.cell_no = cells.cell_no""")
+        SELECT * FROM cells SEMI JOIN (
+            SELECT cell_no FROM nearby UNION ALL SELECT cell_no FROM near_cells
+            UNION ALL SELECT cell FROM ({_parts(f'(SELECT * FROM nearby WHERE kind NOT IN ({linear}))', ordered=False)})
+        ) m ON m.cell_no = cells.cell_no""")
     res = con.execute(f"""
         SELECT inst_no, instance, kind, status, waiver, table_id, row_label, column_label, lhs, rhs,
                lhs - rhs AS imbalance, tolerance, missing_row, pattern_hint
         FROM ({_named('nearby', 'nearby_cells')}) ORDER BY inst_no""").df()
     if not len(res):
         return
-    cells = con.execute(f"WITH r AS ({_named('nearby', 'nearby_cells')}) "
-                        f"SELECT * FROM ({_cells_of('r', 'nearby_cells')}) ORDER BY inst_no, ord").df()
+    cells = con.execute(f"""
+        WITH r AS ({_named('nearby', 'nearby_cells')})
+        SELECT c.* FROM ({_cells_of('r', 'nearby_cells')}) c JOIN r USING (inst_no)
+        WHERE r.flagged OR r.kind NOT IN ({linear}) OR c.cell_no IN (SELECT cell_no FROM near_cells)
+        ORDER BY c.inst_no, c.ord""").df()
     values = _values(con, series=bool((res["kind"] == "series").any()))
     res["copy_of"] = pd.Series([copy_of.get(k) for k in res.inst_no], index=res.index, dtype=object)
     found = swaps(localise(res, cells, values, swapped=lambda asked: _swapped(con, asked)), values)
@@ -631,9 +641,10 @@ def store(con, results_table: str, cells_table: str) -> None:
 
 
 def run_rules(con, rules: list[Rule], waivers: list[Waiver], frames: list[pd.DataFrame] | None = None) -> Outcome:
-    """``check_rules``, with every result read: temp tables ``rule_results`` and ``rule_cells``, and frames."""
+    """``check_rules``, with every result read: temp tables ``rule_results`` and ``rule_cells``, the results
+    as a frame."""
     stale, mismatched = check_rules(con, rules, waivers, frames)
     store(con, "TEMP TABLE rule_results", "TEMP TABLE rule_cells")
     return Outcome(results=con.execute("SELECT * FROM rule_results").df(),
-                   cells=con.execute("SELECT * FROM rule_cells").df(), stale_waivers=stale,
+                   n_cells=con.execute("SELECT count(*) FROM rule_cells").fetchall()[0][0], stale_waivers=stale,
                    mismatched_waivers=mismatched)
