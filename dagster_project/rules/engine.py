@@ -575,6 +575,11 @@ def _values(con, series: bool) -> pd.DataFrame:
         WITH flagged AS (SELECT cell_no FROM nearby WHERE flagged
                          UNION ALL SELECT cell FROM ({_parts(FLAGGED, ordered=False)})),
         lines AS (SELECT DISTINCT table_id, row_label FROM nearby_cells SEMI JOIN flagged USING (cell_no)),
+        line_cells AS MATERIALIZED (SELECT cell_no, table_id, row_label, column_label, stat, year, col_no, value
+                                    FROM cells SEMI JOIN lines USING (table_id, row_label)),
+        -- a column's series is its label without the year (worked out once per label, not per cell)
+        labels AS (SELECT column_label, regexp_replace(column_label, '\d{{4}}\**', '', 'g') AS series
+                   FROM (SELECT DISTINCT column_label FROM line_cells)),
         years AS (
             SELECT cell_no,
                    -- the mean of the neighbouring years of the same row and series: what a count 'should' be near
@@ -582,9 +587,8 @@ def _values(con, series: bool) -> pd.DataFrame:
                         (coalesce(lag(value) OVER w, lead(value) OVER w) + coalesce(lead(value) OVER w, lag(value) OVER w)) / 2
                    END AS neighbour,
                    CASE WHEN stat = 'count' AND year IS NOT NULL THEN lag(value) OVER w END AS previous
-            FROM cells SEMI JOIN lines USING (table_id, row_label)
-            WINDOW w AS (PARTITION BY table_id, row_label, regexp_replace(column_label, '\d{{4}}\**', '', 'g'), stat
-                         ORDER BY year, col_no))
+            FROM line_cells JOIN labels USING (column_label)
+            WINDOW w AS (PARTITION BY table_id, row_label, series, stat ORDER BY year, col_no))
         SELECT c.table_id, c.row_label, c.column_label, c.value, c.rounding, c.stat, c.geo_level, c.geo_axis,
                y.neighbour, y.previous
         FROM (SELECT * FROM nearby_cells {columns}) c LEFT JOIN years y USING (cell_no)
