@@ -1,6 +1,6 @@
 """The rule engine at scale: synthetic geography sums against a hand-written SQL check and pandas.
 
-    .venv/bin/python benchmarks/engine_scale.py [--sizes 1e6 4e6 15e6] [--faults 300] [--dropped 3]
+    .venv/bin/python benchmarks/engine_scale.py [--sizes 1e6 4e6 15e6] [--faults 300] [--dropped 3] [--repeat 3]
 
 A four-level geography (provincie -> regio -> arrondissement -> gemeente) printed as the rows of as
 many tables as it takes to reach N cells, every area in every table, columns ``<year> | totaal``,
@@ -18,9 +18,9 @@ cells on their right-hand side:
            failing ones read with names, digests and result cells (``engine.results``, ``result_cells``);
   sql      the same two checks and the suspects in a minimal hand-written DuckDB query;
   pandas   the same with groupby and merge.
-Each runs in a process of its own, loading the same cells first; reported: the seconds of the check
-(loading excluded; wall and CPU of all threads), seconds per million cells, the process's peak memory
-(loading included), and the floor, one scan of the cells (``SELECT sum(value) FROM cells``). pandas
+Each runs ``--repeat`` times, the implementations in turn, each time in a process of its own, loading
+the same cells first; reported: the median seconds of the check (loading excluded; wall and CPU of all
+threads), seconds per million cells, the largest peak memory of its processes (loading included), and the floor, one scan of the cells (``SELECT sum(value) FROM cells``). pandas
 runs up to ``--pandas-max`` cells (it needs 6 GiB at 4M).
 """
 
@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -348,17 +349,23 @@ def agreement(found: dict[str, pd.DataFrame], want: pd.DataFrame) -> str:
     return "; ".join(problems) or "same"
 
 
-def measure(n_cells: float, n_faults: int, n_dropped: int, tmp: Path, pandas_max: float) -> dict:
+def measure(n_cells: float, n_faults: int, n_dropped: int, tmp: Path, pandas_max: float, repeat: int) -> dict:
+    """Each implementation ``repeat`` times, in turn (so a busy moment of the machine does not fall on one
+    of them only): per implementation the median seconds and CPU seconds, and the largest peak memory."""
     data = tmp / f"{int(n_cells)}"
     data.mkdir()
     run_worker("build", data, n_cells, n_faults, n_dropped)
     row = json.loads((data / "size.json").read_text())
-    for name in IMPLEMENTATIONS:
-        if name == "pandas" and n_cells > pandas_max:
-            continue
-        row[name] = r = run_worker(name, data)
-        print(f"  {row['cells']:>11,} cells  {name:<8} {r['seconds']:7.2f} s  {r['cpu']:7.2f} s CPU  "
-              f"{r['GiB']:6.2f} GiB", file=sys.stderr, flush=True)
+    names = [n for n in IMPLEMENTATIONS if n != "pandas" or n_cells <= pandas_max]
+    runs: dict[str, list[dict]] = {name: [] for name in names}
+    for _ in range(repeat):
+        for name in names:
+            runs[name].append(r := run_worker(name, data))
+            print(f"  {row['cells']:>11,} cells  {name:<8} {r['seconds']:7.2f} s  {r['cpu']:7.2f} s CPU  "
+                  f"{r['GiB']:6.2f} GiB", file=sys.stderr, flush=True)
+    for name, rs in runs.items():
+        row[name] = {"seconds": statistics.median(r["seconds"] for r in rs),
+                     "cpu": statistics.median(r["cpu"] for r in rs), "GiB": max(r["GiB"] for r in rs)}
     read = {name: pd.read_csv(data / f"{name}.csv", dtype=str, keep_default_na=False)
             for name in IMPLEMENTATIONS if name in row and name != "floor"}
     row["agree"] = agreement(read, pd.read_csv(data / "expected.csv", dtype=str, keep_default_na=False))
@@ -401,6 +408,8 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="+", type=float, default=[1e6, 4e6, 15e6])
     ap.add_argument("--faults", type=int, default=300, help="changed cells per size")
     ap.add_argument("--dropped", type=int, default=3, help="dropped gemeente rows per size")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each implementation per size; the median time is reported (default 3)")
     ap.add_argument("--pandas-max", type=float, default=5e6,
                     help="largest size pandas runs at (at 4M cells it holds 6 GiB; 15M would not fit in 24)")
     ap.add_argument("--worker", choices=["build", *IMPLEMENTATIONS], help=argparse.SUPPRESS)
@@ -413,7 +422,7 @@ def main() -> None:
         worker(args.worker, args.data, args.data)
         return
     with tempfile.TemporaryDirectory(prefix="engine_scale_") as tmp:
-        rows = [measure(n, args.faults, args.dropped, Path(tmp), args.pandas_max) for n in args.sizes]
+        rows = [measure(n, args.faults, args.dropped, Path(tmp), args.pandas_max, args.repeat) for n in args.sizes]
     print(report(rows))
 
 

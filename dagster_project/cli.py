@@ -9,6 +9,7 @@ work (a malformed file, a busy or unusable warehouse): one line, never a traceba
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import re
@@ -17,11 +18,17 @@ import sys
 import time
 from pathlib import Path
 
-import click
+# A command is a short process that allocates much and frees little before it exits (pandas, YAML, pydantic
+# models, rule results, Dagster events): at Python's default thresholds `ladder validate` collects about 300
+# times, 29 of them over older generations of a heap that only grows. Set before the heavy imports below,
+# which it speeds too; cycles are still collected. Measured on `ladder validate`: 2.02 -> 1.85 s (means of 6).
+gc.set_threshold(100_000, 50, 50)
 
-from .files import SourceError
-from .paths import ROOT, dagster_home, report_text, site_dir, sources_dir
-from .warehouse import (DEFAULT_WAIT, WarehouseError, connect, default_path, fingerprint, publishing,
+import click  # noqa: E402
+
+from .files import SourceError  # noqa: E402
+from .paths import ROOT, dagster_home, report_text, site_dir, sources_dir  # noqa: E402
+from .warehouse import (DEFAULT_WAIT, WarehouseError, connect, default_path, fingerprint, publishing,  # noqa: E402
                         require_tables)
 
 REPORT_ENV = "LADDER_REPORT"

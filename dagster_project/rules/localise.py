@@ -15,8 +15,9 @@ cell: they are localised in a pass of their own.
 
 from __future__ import annotations
 
+import gc
 import math
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 import numpy as np
 import pandas as pd
@@ -207,6 +208,24 @@ def mistypings(value: float, unit: float, lo: float, hi: float) -> list[float]:
     return sorted(out)
 
 
+def _collector_paused(function):
+    """Run ``function`` with the cyclic garbage collector off: localisation builds tens of thousands of small
+    tuples, dicts and sets that live until it returns and form no cycles, and the collections they would
+    set off scan the whole heap (a third of localise's time at 300 faults in 1M cells)."""
+    @wraps(function)
+    def paused(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
+@_collector_paused
 def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None = None,
              swapped=None) -> pd.DataFrame:
     """Suspect, suggestion and pattern of every failing and waived instance of ``res``: ``cells`` holds the
