@@ -211,7 +211,7 @@ def mistypings(value: float, unit: float, lo: float, hi: float) -> list[float]:
 def _collector_paused(function):
     """Run ``function`` with the cyclic garbage collector off: localisation builds tens of thousands of small
     tuples, dicts and sets that live until it returns and form no cycles, and the collections they would
-    set off scan the whole heap (a third of localise's time at 300 faults in 1M cells)."""
+    set off scan the whole heap (300 faults in 1M cells: 0.16-0.22 s with it on, 0.14 s off)."""
     @wraps(function)
     def paused(*args, **kwargs):
         enabled = gc.isenabled()
