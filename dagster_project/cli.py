@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -603,6 +604,9 @@ def ui(port: int) -> None:
         _fail("the 'dg' command is not installed in this environment (run `make install`)")
     os.environ["VIRTUAL_ENV"] = sys.prefix  # dg checks that it runs in the project's environment
     os.chdir(ROOT)
+    # Dagster stops on SIGTERM by handling it as it handles Ctrl-C; started in the background by a script,
+    # Ctrl-C comes ignored, and so would SIGTERM be: `kill` could not stop the UI and what it started.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.execv(dg_cli, [dg_cli, "dev", "--port", str(port)])
 
 

@@ -40,16 +40,22 @@ LOCATIONS = "{ workspaceOrError { ... on Workspace { locationEntries { name load
             "locationOrLoadError { __typename ... on PythonError { message } } } } } }"
 
 
+def _as_from_a_script() -> None:
+    """A command a script starts in the background (`make ui &`) inherits Ctrl-C ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory):
-    """`ladder ui` and, while it loads, `ladder run` from a plain shell, on a private warehouse and a fresh
-    instance (both initialise it: one does, under the lock); yields the UI's URL once the run is done."""
+    """`ladder ui`, started as a script starts it in the background, and while it loads `ladder run` from a
+    plain shell, on a private warehouse and a fresh instance (both initialise it: one does, under the lock);
+    yields the UI's URL once the run is done. At the end SIGTERM must stop the UI and all it started."""
     tmp = tmp_path_factory.mktemp("ui")
     env = {**os.environ, "DAGSTER_HOME": str(tmp / "home"), "LADDER_WAREHOUSE": str(tmp / "warehouse.duckdb")}
     port = _free_port()
     log = open(tmp / "ui.log", "w")
     server = subprocess.Popen([*LADDER, "ui", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+                              start_new_session=True, preexec_fn=_as_from_a_script)
     url = f"http://127.0.0.1:{port}"
     try:
         run = subprocess.run([*LADDER, "run"], env=env, capture_output=True, text=True)
@@ -68,8 +74,14 @@ def ui(tmp_path_factory):
         yield url, entries, (tmp / "ui.log")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)  # leave nothing running, then say what went wrong
+            server.wait()
+            pytest.fail("`ladder ui` did not stop within 30 s of SIGTERM")
+        finally:
+            log.close()
 
 
 def test_ui_loads_location_ladder_without_error_or_warning(ui):
