@@ -510,6 +510,9 @@ def _follow_copies(con, overrides: dict[int, dict]) -> dict[int, tuple]:
     return copy_of
 
 
+FLAGGED = "(SELECT * FROM nearby WHERE flagged)"
+
+
 def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> None:
     """Suspects of the failing and waived instances (``localise``) and of the series warnings (``swaps``),
     read with the passing instances that share a cell with them and the values they need."""
@@ -560,8 +563,6 @@ def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> Non
         overrides.setdefault(r.inst_no, {}).update(
             {c: (None if pd.isna(v) else v) for c, v in zip(shown, (getattr(r, c) for c in shown))})
 
-
-FLAGGED = "(SELECT * FROM nearby WHERE flagged)"
 
 
 def _values(con, series: bool) -> pd.DataFrame:
