@@ -20,8 +20,9 @@ cells on their right-hand side:
   pandas   the same with groupby and merge.
 Each runs ``--repeat`` times, the implementations in turn, each time in a process of its own, loading
 the same cells first; reported: the median seconds of the check (loading excluded; wall and CPU of all
-threads), seconds per million cells, the largest peak memory of its processes (loading included), and the floor, one scan of the cells (``SELECT sum(value) FROM cells``). pandas
-runs up to ``--pandas-max`` cells (it needs 6 GiB at 4M).
+threads), seconds per million cells, the largest peak memory of its processes (loading included), and
+the floor, one scan of the cells (``SELECT sum(value) FROM cells``). pandas runs up to ``--pandas-max``
+cells (it needs 6 GiB at 4M).
 """
 
 from __future__ import annotations
@@ -415,6 +416,8 @@ def main() -> None:
     ap.add_argument("--worker", choices=["build", *IMPLEMENTATIONS], help=argparse.SUPPRESS)
     ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
     if args.worker == "build":
         generate(args.sizes[0], args.faults, args.dropped, args.data)
         return

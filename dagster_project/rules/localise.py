@@ -230,10 +230,10 @@ def localise(res: pd.DataFrame, cells: pd.DataFrame, values: pd.DataFrame | None
              swapped=None) -> pd.DataFrame:
     """Suspect, suggestion and pattern of every failing and waived instance of ``res``: ``cells`` holds the
     cells of each (in order, as ``engine.result_cells``), ``values`` their values. ``res`` needs only the
-    instances to localise and the passing ones that share a cell with them, and of a passing sum (``LINEAR``)
-    ``cells`` needs only the cells it shares with them: its interval for a cell needs no other. ``swapped(asked)`` maps
-    (table, row, column, suggested) to the other cell of the same row or column that prints the suggested
-    value (a swap); None looks in ``values``."""
+    instances to localise and the passing ones that share a cell with them, and ``cells`` of a passing sum
+    (``LINEAR``) only the cells it shares with them: its interval for a cell needs no other.
+    ``swapped(asked)`` maps (table, row, column, suggested) to the other cell of the same row or column that
+    prints the suggested value (a swap); None looks in ``values``."""
     res = res.copy()
     for col in ("suspect_table", "suspect_row", "suspect_column", "suggestion", "pattern"):
         res[col] = None
