@@ -510,9 +510,6 @@ def _follow_copies(con, overrides: dict[int, dict]) -> dict[int, tuple]:
     return copy_of
 
 
-FLAGGED = "(SELECT * FROM nearby WHERE flagged)"
-
-
 def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> None:
     """Suspects of the failing and waived instances (``localise``) and of the series warnings (``swaps``),
     read with the passing instances that share a cell with them and the values they need."""
@@ -537,7 +534,8 @@ def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> Non
     linear = ", ".join(lit(k) for k in sorted(LINEAR))
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE near_cells AS
-        SELECT cell_no FROM nearby WHERE flagged UNION SELECT cell FROM ({_parts(FLAGGED, ordered=False)})""")
+        SELECT cell_no FROM nearby WHERE flagged
+        UNION SELECT cell FROM ({_parts('(SELECT * FROM nearby WHERE flagged)', ordered=False)})""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nearby_cells AS
         SELECT * FROM cells SEMI JOIN (
@@ -566,16 +564,14 @@ def _localise(con, overrides: dict[int, dict], copy_of: dict[int, tuple]) -> Non
 
 
 def _values(con, series: bool) -> pd.DataFrame:
-    """The cells in ``nearby_cells`` with, for the flagged instances' cells, the mean of the neighbouring
-    years and the previous year of a count; with ``series`` (warnings among them) also every cell of the
-    columns of the series warnings (a swap between rows)."""
+    """The cells in ``nearby_cells`` with, for the flagged instances' cells (``near_cells``), the mean of
+    the neighbouring years and the previous year of a count; with ``series`` (warnings among them) also
+    every cell of the columns of the series warnings (a swap between rows)."""
     columns = """UNION SELECT * FROM cells SEMI JOIN (
                      SELECT DISTINCT c.table_id, c.column_label FROM nearby n JOIN nearby_cells c USING (cell_no)
                      WHERE n.kind = 'series') s USING (table_id, column_label)""" if series else ""
     return con.execute(rf"""
-        WITH flagged AS (SELECT cell_no FROM nearby WHERE flagged
-                         UNION ALL SELECT cell FROM ({_parts(FLAGGED, ordered=False)})),
-        lines AS (SELECT DISTINCT table_id, row_label FROM nearby_cells SEMI JOIN flagged USING (cell_no)),
+        WITH lines AS (SELECT DISTINCT table_id, row_label FROM nearby_cells SEMI JOIN near_cells USING (cell_no)),
         line_cells AS MATERIALIZED (SELECT cell_no, table_id, row_label, column_label, stat, year, col_no, value
                                     FROM cells SEMI JOIN lines USING (table_id, row_label)),
         -- a column's series is its label without the year (worked out once per label, not per cell)
