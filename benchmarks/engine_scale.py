@@ -418,6 +418,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
+    if min(args.sizes) <= 0 or args.faults < 0 or args.dropped < 0:
+        ap.error("--sizes must be positive, --faults and --dropped not negative")
     if args.worker == "build":
         generate(args.sizes[0], args.faults, args.dropped, args.data)
         return

@@ -59,6 +59,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--test", action="store_true", help="also time the test suite (once)")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    if args.baseline and subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet",
+                                         f"{args.baseline}^{{commit}}"], capture_output=True).returncode:
+        parser.error(f"--baseline {args.baseline!r} is no commit of {ROOT}")  # said before any measuring
     print(f"this checkout ({ROOT}):")
     current = measure(ROOT, args.repeat, args.test)
     if not args.baseline:
