@@ -114,3 +114,16 @@ def test_a_failed_run_leaves_the_warehouse_and_names_the_cell(warehouse_copy, so
     assert (site / "index.html").read_text(encoding="utf-8") == "the published warehouse's site"
     assert [p.name for p in tmp_path.iterdir() if ".staging-" in p.name] == []
     shutil.rmtree(sources_copy)
+
+
+def test_the_command_delivers_all_its_output_and_its_exit_code_through_a_pipe(warehouse_copy, env):
+    """`ladder` ends without tearing the interpreter down: what it printed still arrives whole, and the
+    exit code still says what it found (the 12 warnings fail `--fail-on warn`)."""
+    import json
+
+    done = subprocess.run([LADDER, "validate", "--json", "--fail-on", "warn", "--warehouse", str(warehouse_copy)],
+                          env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["failed"] is True
+    assert (report["totals"]["WARN"], report["totals"]["ERROR"]) == (12, 0)
