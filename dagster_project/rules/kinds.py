@@ -208,12 +208,17 @@ def component_sum(con, batch: Batch) -> str:
     shapes: dict[tuple, Batch] = {}
     for no, rule in batch:
         shapes.setdefault(tuple(rule.params.get("group_by") or ["row_label"]), []).append((no, rule))
-    return " UNION ALL ".join(_component_sum(group_by, rules) for group_by, rules in shapes.items())
+    return " UNION ALL ".join(f"SELECT * FROM ({_component_sum(group_by, rules)})" for group_by, rules in shapes.items())
 
 
 def _component_sum(group_by: tuple, batch: Batch) -> str:
-    """The component sums of the rules that group on ``group_by``: one join for them all."""
-    join = " AND ".join(f"c.{dim(g)} IS NOT DISTINCT FROM t.{dim(g)}" for g in group_by)
+    """The component sums of the rules that group on ``group_by``: one grouping of the cells for them all,
+    each group its parts' sum and its total (a group printing several totals checks each: a second,
+    usually empty, join)."""
+    keys = ", ".join(f"c.{dim(g)}" for g in group_by)
+    same = " AND ".join(f"t.{dim(g)} IS NOT DISTINCT FROM g.{dim(g)}" for g in group_by)
+    total = f"({pick(batch, lambda rule: where('c', rule.params['total']))} AND c.value IS NOT NULL)"
+    part = pick(batch, lambda rule: where("c", rule.params["parts"]))
 
     def n_parts(rule):
         return max(len(v) if isinstance(v, list) else 1 for v in rule.params["parts"].values())
@@ -222,18 +227,26 @@ def _component_sum(group_by: tuple, batch: Batch) -> str:
         return rule.tables
 
     return f"""
-        SELECT t.rule_no, t.cell_no, any_value(t.table_id) AS table_id, any_value(t.value) AS lhs,
-               coalesce(sum(c.value), 0) AS rhs, any_value(t.half) + sum(c.half) AS tolerance,
-               bool_or(c.value IS NULL AND {MARKER_NULL}) AS blocked,
-               list_transform(list_sort(list(c.cell_no)), {ONE}) AS parts, NULL AS detail
-        FROM (SELECT r.rule_no, t.* FROM cells t JOIN {each(batch, tables)} r USING (table_id)
-              WHERE t.value IS NOT NULL AND t.stat = 'count'
-                AND {pick(batch, lambda rule: where('t', rule.params['total']))}) t
-        JOIN (SELECT r.rule_no, c.* FROM cells c JOIN {each(batch, tables)} r USING (table_id)
-              WHERE c.stat = 'count' AND {pick(batch, lambda rule: where('c', rule.params['parts']))}) c
-             ON c.rule_no = t.rule_no AND c.table_id = t.table_id AND {join}
-        GROUP BY t.rule_no, t.cell_no
-        HAVING count(*) = {pick(batch, n_parts, 't.rule_no')} AND bool_or(c.value IS NOT NULL)"""
+        WITH g AS (
+            SELECT r.rule_no, c.table_id, {keys}, count(*) FILTER ({total}) AS totals,
+                   any_value(c.cell_no) FILTER ({total}) AS cell_no, any_value(c.value) FILTER ({total}) AS lhs,
+                   any_value(c.half) FILTER ({total}) AS lhs_half, coalesce(sum(c.value) FILTER ({part}), 0) AS rhs,
+                   sum(c.half) FILTER ({part}) AS half, bool_or(c.value IS NULL AND {MARKER_NULL}) FILTER ({part})
+                   AS blocked, list(c.cell_no) FILTER ({part}) AS part_cells
+            FROM cells c JOIN {each(batch, tables)} r USING (table_id)
+            WHERE c.stat = 'count' AND ({total} OR {part})
+            GROUP BY r.rule_no, c.table_id, {keys}
+            HAVING totals > 0 AND count(*) FILTER ({part}) = {pick(batch, n_parts)}
+               AND bool_or(c.value IS NOT NULL) FILTER ({part}))
+        SELECT rule_no, cell_no, table_id, lhs, rhs, lhs_half + half AS tolerance, blocked,
+               list_transform(list_sort(part_cells), {ONE}) AS parts, NULL AS detail
+        FROM g WHERE totals = 1
+        UNION ALL
+        SELECT g.rule_no, t.cell_no, g.table_id, t.value, g.rhs, t.half + g.half, g.blocked,
+               list_transform(list_sort(g.part_cells), {ONE}), NULL
+        FROM g JOIN cells t ON t.table_id = g.table_id AND {same}
+        WHERE g.totals > 1 AND t.stat = 'count' AND t.value IS NOT NULL
+          AND {pick(batch, lambda rule: where('t', rule.params['total']), 'g.rule_no')}"""
 
 
 def _inexact(e: pd.DataFrame, rounded: set[str]):
