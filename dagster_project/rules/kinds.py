@@ -215,7 +215,7 @@ def _component_sum(group_by: tuple, batch: Batch) -> str:
     """The component sums of the rules that group on ``group_by``: one grouping of the cells for them all,
     each group its parts' sum and its total (a group printing several totals checks each: a second,
     usually empty, join)."""
-    keys = ", ".join(f"c.{dim(g)}" for g in group_by)
+    keys = ", ".join(dim(g) for g in group_by)
     same = " AND ".join(f"t.{dim(g)} IS NOT DISTINCT FROM g.{dim(g)}" for g in group_by)
     total = f"({pick(batch, lambda rule: where('c', rule.params['total']))} AND c.value IS NOT NULL)"
     part = pick(batch, lambda rule: where("c", rule.params["parts"]))
@@ -228,16 +228,17 @@ def _component_sum(group_by: tuple, batch: Batch) -> str:
 
     return f"""
         WITH g AS (
-            SELECT r.rule_no, c.table_id, {keys}, count(*) FILTER ({total}) AS totals,
-                   any_value(c.cell_no) FILTER ({total}) AS cell_no, any_value(c.value) FILTER ({total}) AS lhs,
-                   any_value(c.half) FILTER ({total}) AS lhs_half, coalesce(sum(c.value) FILTER ({part}), 0) AS rhs,
-                   sum(c.half) FILTER ({part}) AS half, bool_or(c.value IS NULL AND {MARKER_NULL}) FILTER ({part})
-                   AS blocked, list(c.cell_no) FILTER ({part}) AS part_cells
-            FROM cells c JOIN {each(batch, tables)} r USING (table_id)
-            WHERE c.stat = 'count' AND ({total} OR {part})
-            GROUP BY r.rule_no, c.table_id, {keys}
-            HAVING totals > 0 AND count(*) FILTER ({part}) = {pick(batch, n_parts)}
-               AND bool_or(c.value IS NOT NULL) FILTER ({part}))
+            SELECT rule_no, table_id, {keys}, count(*) FILTER (is_total) AS totals,
+                   any_value(cell_no) FILTER (is_total) AS cell_no, any_value(value) FILTER (is_total) AS lhs,
+                   any_value(half) FILTER (is_total) AS lhs_half, coalesce(sum(value) FILTER (is_part), 0) AS rhs,
+                   sum(half) FILTER (is_part) AS half, bool_or(value IS NULL AND {MARKER_NULL}) FILTER (is_part)
+                   AS blocked, list(cell_no) FILTER (is_part) AS part_cells
+            FROM (SELECT r.rule_no, c.*, {total} AS is_total, {part} AS is_part
+                  FROM cells c JOIN {each(batch, tables)} r USING (table_id) WHERE c.stat = 'count') c
+            WHERE is_total OR is_part
+            GROUP BY rule_no, table_id, {keys}
+            HAVING totals > 0 AND count(*) FILTER (is_part) = {pick(batch, n_parts, 'rule_no')}
+               AND bool_or(value IS NOT NULL) FILTER (is_part))
         SELECT rule_no, cell_no, table_id, lhs, rhs, lhs_half + half AS tolerance, blocked,
                list_transform(list_sort(part_cells), {ONE}) AS parts, NULL AS detail
         FROM g WHERE totals = 1
