@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import project_cache
 from .catalogue import Table, load_catalogue
 from .cells import cell_records
 from .derive import DerivedSpec, load_specs
@@ -49,7 +50,19 @@ def load_rounding(checks: Path, table_ids: set[str]) -> pd.DataFrame:
 
 
 def load_project(sources: Path | None = None, checks: Path | None = None) -> Project:
+    """The project, from the cache when none of its files (nor the code) changed since it last loaded
+    without error (``project_cache``)."""
     sources, checks = sources or sources_dir(), checks or checks_dir()
+    digest = project_cache.key(sources, checks, ROOT / "assets")
+    name = digest and f"project-{digest}"
+    project = project_cache.read(name)
+    if not isinstance(project, Project):
+        project = _load(sources, checks)
+        project_cache.write(name, project)
+    return project
+
+
+def _load(sources: Path, checks: Path) -> Project:
     tables = load_catalogue(sources)
     ids = {t.id for t in tables}
     ref = Reference(sources)

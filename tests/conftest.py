@@ -22,10 +22,12 @@ SOURCES = ROOT / "sources"
 
 @pytest.fixture(scope="session", autouse=True)
 def dagster_home(tmp_path_factory):
-    """One Dagster instance and one audit-site folder for the whole session: runs in tests never land in
-    the project's own .dagster_home (the one `ladder ui` shows) nor its audit-site/."""
+    """One Dagster instance, one audit-site folder and one project cache for the whole session: runs in
+    tests never land in the project's own .dagster_home (the one `ladder ui` shows) nor its audit-site/,
+    and the many edited copies tests load never push the real project out of its .ladder-cache."""
     home = tmp_path_factory.mktemp("dagster_home")
-    settings = {"DAGSTER_HOME": str(home), "LADDER_SITE": str(tmp_path_factory.mktemp("audit_site"))}
+    settings = {"DAGSTER_HOME": str(home), "LADDER_SITE": str(tmp_path_factory.mktemp("audit_site")),
+                "LADDER_CACHE": str(tmp_path_factory.mktemp("ladder_cache"))}
     previous = {k: os.environ.get(k) for k in settings}
     os.environ.update(settings)
     yield home
