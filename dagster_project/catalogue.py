@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .models import CatalogueEntry, GroupColumn
 from .files import LineDict, SourceError, check, cut, load_yaml
 
-if TYPE_CHECKING:  # pandas is imported where frames are built: the CLI must start fast
+if TYPE_CHECKING:  # pandas is imported where frames are built, the models where files are parsed
     import pandas as pd
+
+    from .models import CatalogueEntry
 
 PERCENT_STATS = {"share", "evolution", "percent"}
 """Stats printed as percentages (the others: count, and decimal for a printed figure that is neither)."""
@@ -100,6 +101,8 @@ class Table:
 
 def _columns(entry: CatalogueEntry, path: Path, lines) -> tuple[Column, ...]:
     """Expand column entries; a ``group`` entry yields 'group | label' for each of its labels."""
+    from .models import GroupColumn
+
     out: list[tuple[Column, int]] = []
     for i, item in enumerate(entry.columns):
         shared = item.model_dump(exclude={"group", "labels", "label"})
@@ -139,6 +142,8 @@ def _rows(entry: CatalogueEntry) -> tuple[Row, ...]:
 
 
 def load_table(path: Path) -> Table:
+    from .models import CatalogueEntry  # the models are built only when files are parsed (``project_cache``)
+
     doc = load_yaml(path)
     if not isinstance(doc, LineDict):
         raise SourceError(path, 1, "a catalogue entry is a YAML mapping (id, table, part, title, bron, …)")

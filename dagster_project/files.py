@@ -15,10 +15,12 @@ import difflib
 import io
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, TypeAdapter, ValidationError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, TypeAdapter
 
 MAX_FILE_BYTES = 5_000_000
 MAX_VALUE_CHARS = 5_000
@@ -26,7 +28,7 @@ MAX_FIELD = 500
 MAX_ALIASES = 200
 SHOWN_CHARS = 60
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 
 class SourceError(ValueError):
@@ -273,6 +275,8 @@ def _describe(err: dict) -> str:
 
 def check(schema: type[M] | TypeAdapter, doc: Any, path: Path) -> Any:
     """Validate ``doc`` against a pydantic model or TypeAdapter; the first error becomes ``file:line: message``."""
+    from pydantic import TypeAdapter, ValidationError  # only a cache miss parses files (``project_cache``)
+
     try:
         if isinstance(schema, TypeAdapter):
             return schema.validate_python(doc)

@@ -18,7 +18,6 @@ from .catalogue import Table, load_catalogue
 from .cells import cell_records
 from .derive import DerivedSpec, load_specs
 from .files import SourceError, check, load_yaml
-from .models import RoundingFile
 from .narrative.scan import scan_params
 from .paths import ROOT, checks_dir, sources_dir
 from .reference import Reference
@@ -39,6 +38,8 @@ class Project:
 
 def load_rounding(checks: Path, table_ids: set[str]) -> pd.DataFrame:
     """``checks/rounding.yaml``: the figures that are themselves rounded (annual averages)."""
+    from .models import RoundingFile
+
     path = checks / "rounding.yaml"
     doc = load_yaml(path) if path.exists() else None
     entries = check(RoundingFile, doc if doc is not None else {}, path).rounded

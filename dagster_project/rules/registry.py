@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..files import LineDict, SourceError, check, cut, line_at, load_yaml
-from ..models import RULE, RuleFile, WaiverFile
 
 FAMILIES = {
     "geography": "a. gemeenten → arrondissement → regio → provincie → Vlaams Gewest",
@@ -67,6 +66,8 @@ class Waiver:
 
 
 def _rule(entry: LineDict, path: Path, defaults: LineDict, table_ids: set[str] | None) -> Rule:
+    from ..models import RULE
+
     merged = LineDict({**defaults, **entry})
     merged.line, merged.lines = entry.line, {**{k: defaults.line_of(k) for k in defaults}, **entry.lines}
     model = check(RULE, merged, path)
@@ -99,6 +100,8 @@ def load_rules(checks: Path, table_ids: set[str] | None = None) -> list[Rule]:
     """Every rule under ``checks/rules``; a file may set shared keys under ``defaults``.
 
     ``table_ids`` (the catalogue) makes a rule naming an unknown table an error."""
+    from ..models import RuleFile  # the models are built only when files are parsed (``project_cache``)
+
     rules: list[Rule] = []
     paths = sorted((checks / "rules").glob("*.yaml"))
     if not paths:
@@ -132,6 +135,8 @@ def load_waivers(checks: Path) -> list[Waiver]:
     doc = load_yaml(path)
     if doc is None:
         return []
+    from ..models import WaiverFile
+
     entries = check(WaiverFile, doc, path).waivers
     out, seen = [], {}
     for i, w in enumerate(entries):
