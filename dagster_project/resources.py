@@ -2,10 +2,10 @@
 
 At the start of a run the resource takes the warehouse's writer lock (waiting, bounded, and saying for
 whom) and stages a private copy; every step of the run reads and writes that copy, through one
-connection the run keeps open (opening the file costs tens of milliseconds, and a run asked 14 times). When the run ends
-the copy replaces the warehouse only if no step failed and no ERROR check failed; otherwise the
-warehouse stays as it was and the copy is kept as ``<name>.failed.duckdb``. A killed run releases the
-lock with its process, and its leftover copy is removed by the next writer.
+connection the run keeps open (opening the file costs tens of milliseconds, and a run asked 14 times).
+When the run ends the copy replaces the warehouse only if no step failed and no ERROR check failed;
+otherwise the warehouse stays as it was and the copy is kept as ``<name>.failed.duckdb``. A killed run
+releases the lock with its process, and its leftover copy is removed by the next writer.
 
 Also the Great Expectations worker a run validates its rule results with.
 """

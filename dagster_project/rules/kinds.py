@@ -208,7 +208,8 @@ def component_sum(con, batch: Batch) -> str:
     shapes: dict[tuple, Batch] = {}
     for no, rule in batch:
         shapes.setdefault(tuple(rule.params.get("group_by") or ["row_label"]), []).append((no, rule))
-    return " UNION ALL ".join(f"SELECT * FROM ({_component_sum(group_by, rules)})" for group_by, rules in shapes.items())
+    return " UNION ALL ".join(f"SELECT * FROM ({_component_sum(group_by, rules)})"
+                              for group_by, rules in shapes.items())
 
 
 def _component_sum(group_by: tuple, batch: Batch) -> str:
