@@ -71,12 +71,19 @@ def test_a_killed_run_changes_nothing_and_blocks_nothing(warehouse_copy, env, tm
     assert (site / "index.html").exists() and not list(tmp_path.glob(".site.staging-*"))
 
 
-def test_two_runs_at_once_on_a_fresh_instance(warehouse_copy, env):
-    first = start(env, "run", "--warehouse", str(warehouse_copy))
-    second = start(env, "run", "--warehouse", str(warehouse_copy), "--wait", str(TIMEOUT))
+def test_two_runs_at_once_on_a_fresh_instance_and_warehouse(built_warehouse, env, tmp_path):
+    """One run builds the warehouse from nothing while the other waits for its writer lock, then runs
+    again over it: both succeed, and what they publish is what the session's in-process build holds,
+    table for table (same inputs, same content)."""
+    path = tmp_path / "warehouse.duckdb"
+    first = start(env, "run", "--warehouse", str(path))
+    second = start(env, "run", "--warehouse", str(path), "--wait", str(TIMEOUT))
     (code1, out1), (code2, out2) = finish(first), finish(second)
     assert (code1, code2) == (0, 0), out1 + out2
     assert "waiting up to" in out1 + out2  # one waited for the other's writer lock
+    session = fingerprint_of(built_warehouse[0])
+    assert len(session) > 50 and "checks.results" in session and "derived.tabel39" in session
+    assert fingerprint_of(path) == session
     instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(env["DAGSTER_HOME"]))
     runs = instance.get_runs()
     assert len(runs) == 2 and {r.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}
