@@ -1,5 +1,6 @@
 """The project cache: a second load of unchanged files reads the cache, any change to a file loads and
-validates again, a malformed file is reported every time, and with ``LADDER_CACHE=off`` every load parses."""
+validates again, a damaged entry is a miss, a malformed file is reported every time, and with
+``LADDER_CACHE=off`` every load parses."""
 
 from __future__ import annotations
 
@@ -53,3 +54,14 @@ def test_the_cache_can_be_turned_off(sources_copy, monkeypatch):
     load_project(sources_copy)
     load_project(sources_copy)
     assert len(calls) == 2
+
+
+def test_a_damaged_entry_is_a_miss_and_is_written_again(sources_copy, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("LADDER_CACHE", str(cache))
+    load_project(sources_copy)
+    [entry] = cache.glob("*.pickle")
+    for damage in (b"", b"\x80\x09.", b"garbage", entry.read_bytes()[:100]):  # empty, unknown protocol, cut short
+        entry.write_bytes(damage)
+        assert [t.id for t in load_project(sources_copy).tables][:2] == ["B01", "B02"]
+        assert entry.read_bytes() != damage
