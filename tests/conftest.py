@@ -6,11 +6,14 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
+from dagster._core.events import DagsterEventType
+from filelock import FileLock
 
 from dagster_project.catalogue import load_catalogue
 from dagster_project.definitions import build_defs
@@ -18,6 +21,18 @@ from dagster_project.paths import ROOT
 from dagster_project.warehouse import fingerprint
 
 SOURCES = ROOT / "sources"
+
+
+SLOW_FIRST = ("test_processes.py", "test_bad_input.py", "test_ui.py", "test_rules_real.py", "test_site.py",
+              "test_rules_mutations.py")
+"""The longest files, longest first. xdist hands each worker whole files in collection order
+(``--dist loadfile --no-loadscope-reorder``), so these start at once and the workers end together; the
+first (test_processes) opens with a test that needs no session build, which another worker makes."""
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: no for no, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))  # stable: file order kept within
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -59,12 +74,44 @@ def materialise(warehouse: Path, sources: Path = SOURCES):
     return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, run_config=quiet)
 
 
+@dataclass
+class BuiltRun:
+    """What the session build's run left, read back from its serialised events: the questions tests ask of
+    an ExecuteInProcessResult, answered the same way on every xdist worker."""
+
+    success: bool
+    all_events: list[dg.DagsterEvent]
+    site: Path  # the audit site folder the run wrote
+
+    def get_asset_check_evaluations(self) -> list[dg.AssetCheckEvaluation]:
+        return [e.event_specific_data for e in self.all_events
+                if e.event_type_value == DagsterEventType.ASSET_CHECK_EVALUATION.value]
+
+    def get_asset_materialization_events(self) -> list[dg.DagsterEvent]:
+        return [e for e in self.all_events if e.is_step_materialization]
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory):
-    """The real sources materialised once into a session warehouse."""
-    path = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
-    result = materialise(path)
-    return path, result
+    """The real sources materialised once for the whole session: the first xdist worker to get here builds
+    (its own audit site folder, under a lock), the others wait and share the file, which tests only read."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    build = root / "session_build"
+    events = build / "run.json"
+    with FileLock(str(root / "session_build.lock")):
+        if not events.exists():
+            build.mkdir(exist_ok=True)
+            site, os.environ["LADDER_SITE"] = os.environ["LADDER_SITE"], str(build / "site")
+            try:
+                result = materialise(build / "warehouse.duckdb")
+            finally:
+                os.environ["LADDER_SITE"] = site
+            events.write_text(json.dumps({"success": result.success, "events": dg.serialize_value(result.all_events)}),
+                              encoding="utf-8")
+    run = json.loads(events.read_text(encoding="utf-8"))
+    return build / "warehouse.duckdb", BuiltRun(run["success"], dg.deserialize_value(run["events"], list),
+                                                build / "site")
 
 
 @pytest.fixture

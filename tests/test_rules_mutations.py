@@ -104,6 +104,6 @@ def test_planted_fault_is_caught_and_localised(fault, built_warehouse, sources_c
         assert expected_pattern in {f["pattern"] for f in suspects}, [f["pattern"] for f in suspects]
 
 
-def test_real_report_passes_with_its_waivers(built_warehouse):
-    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(built_warehouse[0])])
+def test_real_report_passes_with_its_waivers(warehouse_copy):
+    result = CliRunner().invoke(main, ["validate", "--json", "--warehouse", str(warehouse_copy)])
     assert result.exit_code == 0, [f["instance"] for f in json.loads(result.output)["findings"] if f["status"] == "fail"]
