@@ -7,7 +7,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import plant_and_validate, query
+from conftest import fingerprint_of, plant_and_validate, query
 from dagster_project.cli import main
 from dagster_project.paths import ROOT
 from dagster_project.rules.registry import load_rules
@@ -78,6 +78,39 @@ def test_stale_waiver_fails_validation(built_warehouse, tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["validate", "--warehouse", str(copy)])
     assert result.exit_code == 1
     assert re.search(r"STALE waiver \S*checks/waivers\.yaml:\d+: share\.printed: B06", result.output), result.output
+
+
+def test_waivers_pin_writes_the_pins_of_a_new_waiver_and_names_one_that_matches_nothing(warehouse_copy, tmp_path,
+                                                                                        monkeypatch):
+    """`ladder waivers pin`, end to end: a waiver added by hand (its pins removed) gets back exactly the pins
+    the file held, comments and the other waivers untouched, and validation accepts it again; a waiver
+    whose finding does not fail is named, left unpinned, and the command exits 1. The warehouse is only read."""
+    checks = tmp_path / "checks"
+    shutil.copytree(ROOT / "checks", checks)
+    path = checks / "waivers.yaml"
+    original = path.read_text(encoding="utf-8")
+    entry = re.search(r'  - instance: "share\.printed: B29[^\n]*\n(?:    [^\n]*\n)+', original).group(0)
+    pins = re.compile(r"    (printed|expected|imbalance|cells): [^\n]*\n")
+    assert len(pins.findall(entry)) == 4
+    path.write_text(original.replace(entry, pins.sub("", entry)), encoding="utf-8")
+    monkeypatch.setenv("LADDER_CHECKS", str(checks))
+    before = fingerprint_of(warehouse_copy)
+
+    result = CliRunner().invoke(main, ["waivers", "pin", "--warehouse", str(warehouse_copy)])
+    assert result.exit_code == 0, result.output
+    assert "1 waiver(s) pinned" in result.output
+    assert path.read_text(encoding="utf-8") == original
+    assert fingerprint_of(warehouse_copy) == before
+    assert CliRunner().invoke(main, ["validate", "--warehouse", str(warehouse_copy)]).exit_code == 0
+
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write('  - instance: "share.printed: B06 | Aandeel West-Vlaanderen in Vlaams Gewest | 2019"\n'
+                 '    reason: "planted: this share is right"\n    date: 2026-11-27\n')
+    result = CliRunner().invoke(main, ["waivers", "pin", "--warehouse", str(warehouse_copy)])
+    assert result.exit_code == 1
+    assert re.search(r"not pinned \S*checks/waivers\.yaml:\d+: share\.printed: B06 .* matches no failing instance",
+                     result.output), result.output
+    assert "0 waiver(s) pinned" in result.output
 
 
 def test_rule_file_errors_name_file_and_line(tmp_path):
