@@ -102,11 +102,9 @@ def built_warehouse(tmp_path_factory):
     with FileLock(str(root / "session_build.lock")):
         if not events.exists():
             build.mkdir(exist_ok=True)
-            site, os.environ["LADDER_SITE"] = os.environ["LADDER_SITE"], str(build / "site")
-            try:
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("LADDER_SITE", str(build / "site"))
                 result = materialise(build / "warehouse.duckdb")
-            finally:
-                os.environ["LADDER_SITE"] = site
             events.write_text(json.dumps({"success": result.success, "events": dg.serialize_value(result.all_events)}),
                               encoding="utf-8")
     run = json.loads(events.read_text(encoding="utf-8"))
